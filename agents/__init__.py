@@ -1,0 +1,1 @@
+"""Agents for the mtsql environment (installed as ``mtsql_agents``)."""

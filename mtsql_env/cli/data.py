@@ -1,0 +1,145 @@
+"""``mtsql data``: install downloaded CoSQL/SParC releases and show what is installed.
+
+    mtsql data install cosql_dataset.zip [--cache-dir D] [--benchmark cosql|sparc]
+    mtsql data info [--data-dir D] [--cache-dir D]
+
+Data problems are reported as one clear message and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+__all__ = ["format_info", "register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``data`` command and its ``install`` / ``info`` actions."""
+    parser = subparsers.add_parser(
+        "data",
+        help="install and inspect CoSQL/SParC releases",
+        description="Install a downloaded CoSQL or SParC release into the cache, or show what can be found.",
+    )
+    actions = parser.add_subparsers(dest="data_command", metavar="ACTION")
+    parser.set_defaults(func=lambda args: _print_help(parser))
+
+    install = actions.add_parser(
+        "install",
+        help="unpack and check a downloaded release (zip or folder) into the cache",
+        description="Unpack cosql_dataset.zip or sparc.zip (or copy an unpacked release folder), check it, "
+        "and install it where mtsql looks for data.",
+    )
+    install.add_argument("path", help="the downloaded zip, or the unpacked release folder")
+    install.add_argument("--cache-dir", help="install here instead of $MTSQL_CACHE_DIR / ~/.cache/mtsql")
+    install.add_argument(
+        "--benchmark", choices=("cosql", "sparc"), help="which release to take (detected by default)"
+    )
+    install.set_defaults(func=_install)
+
+    info = actions.add_parser(
+        "info",
+        help="show the releases found: splits, dialogues, turns, missing databases",
+        description="Show where each benchmark's release is found and what it holds.",
+    )
+    info.add_argument("--data-dir", help="look here first (the release folder or a folder above it)")
+    info.add_argument("--cache-dir", help="the install cache to look in")
+    info.set_defaults(func=_info)
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def _install(args: argparse.Namespace) -> int:
+    from mtsql_env.data_cache import data_info, install_release
+    from mtsql_env.datasets import DataError
+
+    try:
+        release = install_release(args.path, args.cache_dir, benchmark=args.benchmark)
+        entries = [e for e in data_info(cache_dir=args.cache_dir, data_dir=release) if e["release"] == str(release)]
+    except DataError as err:
+        print(f"mtsql data install: {err}", file=sys.stderr)
+        return 1
+    print(f"Installed {release}")
+    print(format_info(entries))
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from mtsql_env.data_cache import data_info
+    from mtsql_env.datasets import BENCHMARKS, DataError, search_locations
+
+    try:
+        entries = data_info(cache_dir=args.cache_dir, data_dir=args.data_dir)
+    except DataError as err:
+        print(f"mtsql data info: {err}", file=sys.stderr)
+        return 1
+    print(format_info(entries))
+    found = {entry["benchmark"] for entry in entries}
+    for benchmark in BENCHMARKS:
+        if benchmark not in found:
+            places = search_locations(benchmark, args.data_dir, cache_dir=args.cache_dir)
+            looked = "; ".join(f"{label} ({'unset' if path is None else path})" for label, path in places)
+            print(f"\n{benchmark}: not found. Looked in: {looked}.")
+    if len(found) < len(BENCHMARKS):
+        print(
+            "Install a downloaded release with `mtsql data install <cosql_dataset.zip|sparc.zip>`, or set "
+            "$MTSQL_DATA_DIR to the folder holding it."
+        )
+    errors = any(entry.get("error") or any("error" in s for s in entry["splits"]) for entry in entries)
+    return 1 if errors else 0
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], out: list[str]) -> None:
+    cells = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+    out.append("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    out.append("  ".join("-" * w for w in widths))
+    for row in cells:
+        out.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def format_info(entries: Sequence[dict[str, Any]], stream: TextIO | None = None) -> str:
+    """Render :func:`mtsql_env.data_cache.data_info` entries as plain-text tables."""
+    out: list[str] = []
+    if not entries:
+        out.append("No CoSQL or SParC release found.")
+    for entry in entries:
+        out.append(f"{entry['benchmark']}: {entry['release']}  (found via {entry['found_via']})")
+        schemas = entry.get("schemas")
+        out.append(
+            f"  tables.json: {entry.get('tables_json') or 'MISSING'}"
+            + (f" ({schemas} schemas)" if schemas is not None else "")
+            + f"; SQLite files: {entry.get('sqlite_files', 0)}"
+        )
+        if entry.get("error"):
+            out.append(f"  ERROR: {entry['error']}")
+        rows = []
+        for split in entry.get("splits", []):
+            if "error" in split:
+                rows.append([split["split"], "-", "-", "-", f"ERROR: {split['error']}"])
+                continue
+            missing = ", ".join(
+                f"{db} ({n} dialogues, {split['missing_turns'].get(db, 0)} turns)"
+                for db, n in split["missing_databases"].items()
+            )
+            rows.append(
+                [
+                    split["split"],
+                    split["dialogues"],
+                    split["turns"],
+                    f"{split['databases_present']}/{split['databases']}",
+                    missing or "-",
+                ]
+            )
+        out.append("")
+        _table(("split", "dialogues", "turns", "databases", "missing databases"), rows, out)
+        out.append("")
+    text = "\n".join(out).rstrip()
+    if stream is not None:
+        stream.write(text + "\n")
+    return text

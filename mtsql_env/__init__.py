@@ -1,9 +1,45 @@
 """mtsql: multi-turn Text-to-SQL (CoSQL, SParC) as a Gymnasium environment.
 
-Importing this package registers ``MTSQL-CoSQL-v0`` and ``MTSQL-SParC-v0``; it imports only light
-dependencies (gymnasium, numpy, sqlglot, sqlite3), never torch.
+Importing this package registers ``MTSQL-CoSQL-v0`` and ``MTSQL-SParC-v0`` (also reachable as
+``gym.make("mtsql_env:MTSQL-CoSQL-v0")`` without a prior import). It imports only light dependencies
+(gymnasium, numpy, sqlglot, sqlite3), never torch; the environment module itself loads on first use.
 """
 
 from __future__ import annotations
 
+from gymnasium.envs.registration import register, registry
+
 __version__ = "0.1.0"
+
+__all__ = ["ENV_IDS", "MTSQLEnv", "EnvConfig", "RewardConfig", "Action", "make_vec"]
+
+ENV_IDS = ("MTSQL-CoSQL-v0", "MTSQL-SParC-v0")
+
+# The per-turn step limit belongs to the env (it knows where turns end); no max_episode_steps here.
+for _env_id, _benchmark in zip(ENV_IDS, ("cosql", "sparc")):
+    if _env_id not in registry:
+        register(id=_env_id, entry_point="mtsql_env.env:MTSQLEnv", kwargs={"benchmark": _benchmark})
+
+
+def __getattr__(name: str):  # PEP 562: keep `import mtsql_env` light
+    if name == "MTSQLEnv":
+        from .env import MTSQLEnv
+
+        return MTSQLEnv
+    if name == "EnvConfig":
+        from .config import EnvConfig
+
+        return EnvConfig
+    if name == "RewardConfig":
+        from .rewards import RewardConfig
+
+        return RewardConfig
+    if name == "Action":
+        from .actions import Action
+
+        return Action
+    if name == "make_vec":
+        from .vector import make_vec
+
+        return make_vec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,10 +13,17 @@ One job per module:
 from __future__ import annotations
 
 from mtsql_env.sql.clauses import CLAUSES, clause_f1, clause_matches
+from mtsql_env.sql.memory_diff import ClauseChange, QueryDiff, diff_queries
 from mtsql_env.sql.parsing import canonical_clauses, canonical_tree, clean_sql, parse, schema_key
+from mtsql_env.sql.sanity import SanityReport, check_result
 
 __all__ = [
     "CLAUSES",
+    "ClauseChange",
+    "QueryDiff",
+    "SanityReport",
+    "check_result",
+    "diff_queries",
     "canonical_clauses",
     "canonical_tree",
     "clause_f1",

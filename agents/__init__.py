@@ -1,1 +1,39 @@
-"""Agents for the mtsql environment (installed as ``mtsql_agents``)."""
+"""Agents for the mtsql environment (installed as ``mtsql_agents``).
+
+One interface (`Agent`), scripted baselines, and `make_agent` to build one from a short name such as
+``oracle``, ``previous-turn``, ``noisy`` or ``noisy-no-correct``.
+"""
+
+from __future__ import annotations
+
+from .base import ActionLike, Agent
+from .runner import RunResult, run_agent, run_episode, summarize
+from .scripted import NoisyCorrectingAgent, OracleAgent, PreviousTurnAgent
+
+__all__ = [
+    "ActionLike",
+    "Agent",
+    "NoisyCorrectingAgent",
+    "OracleAgent",
+    "PreviousTurnAgent",
+    "RunResult",
+    "make_agent",
+    "run_agent",
+    "run_episode",
+    "summarize",
+    "BUILTIN_AGENTS",
+]
+
+BUILTIN_AGENTS = {
+    "oracle": OracleAgent,
+    "previous-turn": PreviousTurnAgent,
+    "noisy": NoisyCorrectingAgent,
+    "noisy-no-correct": lambda: NoisyCorrectingAgent(self_correct=False),
+}
+
+
+def make_agent(name: str) -> Agent:
+    """Build a built-in agent by name."""
+    if name not in BUILTIN_AGENTS:
+        raise ValueError(f"unknown agent {name!r}; built-in agents: {', '.join(BUILTIN_AGENTS)}")
+    return BUILTIN_AGENTS[name]()

@@ -11,7 +11,7 @@ from gymnasium.envs.registration import register, registry
 
 __version__ = "0.1.0"
 
-__all__ = ["ENV_IDS", "MTSQLEnv", "EnvConfig", "RewardConfig", "Action", "make_vec"]
+__all__ = ["ENV_IDS", "MTSQLEnv", "EnvConfig", "RewardConfig", "Action"]
 
 ENV_IDS = ("MTSQL-CoSQL-v0", "MTSQL-SParC-v0")
 
@@ -38,8 +38,4 @@ def __getattr__(name: str):  # PEP 562: keep `import mtsql_env` light
         from .actions import Action
 
         return Action
-    if name == "make_vec":
-        from .vector import make_vec
-
-        return make_vec
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

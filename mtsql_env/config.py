@@ -35,8 +35,8 @@ class EnvConfig:
     data_dir: str | None = field(
         default=None,
         metadata={
-            "help": "Where the release is: the release folder or its parent. Default: $MTSQL_<BENCHMARK>_DIR, "
-            "$MTSQL_DATA_DIR, then the cache filled by `mtsql data install`."
+            "help": "Where the release is: the release folder or its parent, or 'sample' for the bundled sample. "
+            "Default: $MTSQL_<BENCHMARK>_DIR, $MTSQL_DATA_DIR, then the cache filled by `mtsql data install`."
         },
     )
     skip_missing_databases: bool = field(

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
-from gymnasium import spaces
 
 from .actions import Action, ActionKind, ActionParseError, Target, parse_action
 from .config import EnvConfig
-from .datasets import load_dataset
+from .datasets import load_dataset, load_sample
 from .evaluation import Evaluator, EvaluatorConfig
 from .executor import ExecutionResult, ExecutorConfig, SQLiteExecutor
 from .memory import DialogueMemory, MemoryEntry
@@ -21,6 +20,7 @@ from .prompts import INSTRUCTIONS
 from .records import Dataset, Dialogue
 from .rewards import TurnRewards, coherence_score, exec_verify_score
 from .schema_text import render_schema
+from .spaces import UnicodeText
 from .sql import clause_f1
 
 logger = logging.getLogger(__name__)
@@ -162,19 +162,22 @@ class MTSQLEnv(gym.Env[str, str]):
         self.render_mode = render_mode
         self.config = config if config is not None else EnvConfig.from_kwargs(**kwargs)
         cfg = self.config
-        self.dataset: Dataset = load_dataset(
-            cfg.benchmark,
-            cfg.split,
-            cfg.data_dir,
-            skip_missing_databases=cfg.skip_missing_databases,
-            fallback_to_sample=cfg.fallback_to_sample,
-        )
+        if cfg.data_dir == "sample":
+            self.dataset: Dataset = load_sample(cfg.split)
+        else:
+            self.dataset = load_dataset(
+                cfg.benchmark,
+                cfg.split,
+                cfg.data_dir,
+                skip_missing_databases=cfg.skip_missing_databases,
+                fallback_to_sample=cfg.fallback_to_sample,
+            )
         if not self.dataset.dialogues:
             raise ValueError(f"{self.dataset.source} {cfg.split} has no dialogues to play")
         if self.dataset.is_sample:
             logger.warning("MTSQL env runs on the bundled sample dataset, not the real %s release", cfg.benchmark)
-        self.observation_space = spaces.Text(MAX_OBSERVATION_CHARS, min_length=0, charset=TEXT_CHARSET)
-        self.action_space = spaces.Text(MAX_ACTION_CHARS, min_length=0, charset=TEXT_CHARSET)
+        self.observation_space = UnicodeText(MAX_OBSERVATION_CHARS, min_length=0, charset=TEXT_CHARSET)
+        self.action_space = UnicodeText(MAX_ACTION_CHARS, min_length=0, charset=TEXT_CHARSET)
         self.reward_config = cfg.reward
         self._executor = SQLiteExecutor(ExecutorConfig(timeout_s=cfg.query_timeout_s, max_rows=cfg.max_result_rows))
         self._evaluator = Evaluator(
@@ -192,6 +195,11 @@ class MTSQLEnv(gym.Env[str, str]):
         self._schema_text: dict[str, str] = {}
         self._dialogue: Dialogue | None = None
         self._closed = False
+
+    @property
+    def num_episodes(self) -> int:
+        """How many distinct episodes there are: dialogues, or (dialogue, turn) pairs in turn mode."""
+        return len(self._episodes)
 
     # --- Gymnasium API ----------------------------------------------------------------------------
 

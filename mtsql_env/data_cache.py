@@ -190,7 +190,7 @@ def install_release(
         _expand_nested_zips(unpacked)
         releases = _find_releases(unpacked, benchmark)
         if not releases:
-            wanted = f"a {benchmark} release" if benchmark else "a CoSQL or SParC release"
+            wanted = {"cosql": "CoSQL", "sparc": "SParC"}.get(benchmark or "", "CoSQL or SParC") + " release"
             raise DataFormatError(
                 f"{source} holds no {wanted}: expected a folder with tables.json and either "
                 "sql_state_tracking/cosql_*.json (CoSQL) or dev.json/train.json (SParC)"

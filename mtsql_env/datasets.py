@@ -405,12 +405,14 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def read_sqlite_schema(db_path: str | os.PathLike[str]) -> Schema:
+def read_sqlite_schema(db_path: str | os.PathLike[str], *, include_internal: bool = False) -> Schema:
     """Read a schema straight from a SQLite file: tables, declared column types, primary and foreign keys.
 
     This is the schema the official evaluator parses against (tables.json can disagree with the database).
     The file is opened read-only (``mode=ro`` URI), since release folders may be read-only. Column ``name``
     is the spelling in the database (no natural-language names exist there); ``raw`` is empty.
+    SQLite's own tables (``sqlite_sequence``) are left out unless ``include_internal`` is True; the official
+    evaluator and tables.json (e.g. ``world_1``) do count them.
 
     Raises:
         DataNotFoundError: the file does not exist.
@@ -427,9 +429,8 @@ def read_sqlite_schema(db_path: str | os.PathLike[str]) -> Schema:
     try:
         names = [
             row[0]
-            for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
-            )
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+            if include_internal or not row[0].lower().startswith("sqlite_")
         ]
         by_lower = {name.lower(): name for name in names}
         tables, foreign_keys = [], []

@@ -138,7 +138,8 @@ def _validate(release: Path, benchmark: str) -> dict[str, dict[str, tuple[int, i
     schemas = load_schemas(tables_path)
     splits = [s for s in SPLITS if split_path(release, benchmark, s).is_file()]
     if not splits:
-        raise DataFormatError(f"{release}: no split file ({', '.join(str(split_path(release, benchmark, s)) for s in SPLITS)})")
+        expected = ", ".join(str(split_path(release, benchmark, s)) for s in SPLITS)
+        raise DataFormatError(f"{release}: no split file ({expected})")
     missing: dict[str, dict[str, tuple[int, int]]] = {}
     for split in splits:
         path = split_path(release, benchmark, split)

@@ -50,6 +50,7 @@ __all__ = [
     "load_dialogues",
     "load_sample",
     "load_schemas",
+    "missing_databases",
     "read_sqlite_schema",
     "sample_dir",
     "search_locations",
@@ -275,7 +276,14 @@ def _not_found_message(benchmark: str, cache_dir: str | os.PathLike[str] | None)
 
 
 def split_path(release: str | os.PathLike[str], benchmark: str, split: str) -> Path:
-    """Path of a split's dialogue file inside a release (whether or not it exists)."""
+    """Path of a split's dialogue file inside a release (whether or not it exists).
+
+    Example:
+        >>> split_path("/data/cosql_dataset", "cosql", "dev").as_posix()
+        '/data/cosql_dataset/sql_state_tracking/cosql_dev.json'
+        >>> split_path("/data/sparc", "sparc", "train").as_posix()
+        '/data/sparc/train.json'
+    """
     benchmark = _check_benchmark(benchmark)
     if benchmark == "cosql":
         return Path(release) / "sql_state_tracking" / f"cosql_{split}.json"

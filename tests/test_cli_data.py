@@ -88,7 +88,8 @@ def test_info_with_nothing_installed(capsys: pytest.CaptureFixture[str], isolate
     assert main(["data", "info"]) == 0
     out = capsys.readouterr().out
     assert "No CoSQL or SParC release found." in out
-    assert f"cosql: not found. Looked in: $MTSQL_COSQL_DIR (unset); $MTSQL_DATA_DIR (unset); cache ({isolated_env})" in out
+    looked = f"$MTSQL_COSQL_DIR (unset); $MTSQL_DATA_DIR (unset); cache ({isolated_env})"
+    assert f"cosql: not found. Looked in: {looked}" in out
     assert "mtsql data install" in out
 
 

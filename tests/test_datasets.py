@@ -199,7 +199,8 @@ def test_not_found_message_says_where_and_how(isolated_env: Path) -> None:
     with pytest.raises(DataNotFoundError) as err:
         load_dataset("sparc")
     message = str(err.value)
-    for needle in ("$MTSQL_SPARC_DIR", "$MTSQL_DATA_DIR", str(isolated_env), "mtsql data install sparc.zip", "data_dir"):
+    needles = ("$MTSQL_SPARC_DIR", "$MTSQL_DATA_DIR", str(isolated_env), "mtsql data install sparc.zip", "data_dir")
+    for needle in needles:
         assert needle in message
 
 
@@ -317,7 +318,10 @@ def test_tables_entry_with_bad_indexes(tmp_path: Path) -> None:
         (lambda items: items[1].pop("database_id"), r"item 1: missing required key 'database_id'"),
         (lambda items: items[0].pop("interaction"), r"item 0: missing required key 'interaction'"),
         (lambda items: items[1]["interaction"][1].pop("query"), r"item 1, turn 1: missing required key 'query'"),
-        (lambda items: items[0]["interaction"][0].pop("utterance"), r"item 0, turn 0: missing required key 'utterance'"),
+        (
+            lambda items: items[0]["interaction"][0].pop("utterance"),
+            r"item 0, turn 0: missing required key 'utterance'",
+        ),
         (lambda items: items[0]["interaction"][0].update(query=None), r"item 0, turn 0: 'query' should be a str"),
     ],
 )
@@ -425,7 +429,8 @@ def test_lazy_reexports() -> None:
 
 @pytest.mark.skipif(
     not (datasets.sample_dir() / "sql_state_tracking" / "cosql_dev.json").is_file(),
-    reason="the bundled sample's dialogues (mtsql_env/sample_data/cosql_dataset/sql_state_tracking) are not in this checkout yet",
+    reason="the bundled sample's dialogues (mtsql_env/sample_data/cosql_dataset/sql_state_tracking) "
+    "are not in this checkout yet",
 )
 def test_bundled_sample_loads() -> None:
     dataset = load_sample("dev")
@@ -488,7 +493,9 @@ def test_real_schemas_all_load_and_agree_with_sqlite() -> None:
 
         def key(schema: datasets.Schema) -> tuple[set[Any], set[Any]]:
             columns = {(c.table.lower(), c.original_name.lower()) for t in schema.tables for c in t.columns}
-            fks = {tuple(x.lower() for x in (f.table, f.column, f.ref_table, f.ref_column)) for f in schema.foreign_keys}
+            fks = {
+                tuple(x.lower() for x in (f.table, f.column, f.ref_table, f.ref_column)) for f in schema.foreign_keys
+            }
             return columns, fks
 
         assert key(from_sqlite) == key(from_json), db_id
@@ -533,7 +540,8 @@ def zip_folder(folder: Path, archive: Path, *, prefix: str = "", only_dbs: tuple
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder)
-            if rel.parts[0] == "database" and only_dbs is not None and len(rel.parts) > 1 and rel.parts[1] not in only_dbs:
+            is_db = rel.parts[0] == "database" and len(rel.parts) > 1
+            if is_db and only_dbs is not None and rel.parts[1] not in only_dbs:
                 continue
             if path.is_file():
                 out.write(path, f"{prefix}{rel.as_posix()}")
@@ -543,7 +551,9 @@ def zip_folder(folder: Path, archive: Path, *, prefix: str = "", only_dbs: tuple
 @realdata
 @pytest.mark.realdata
 def test_install_official_style_zip(tmp_path: Path, isolated_env: Path, caplog: pytest.LogCaptureFixture) -> None:
-    archive = zip_folder(REAL_RELEASE, tmp_path / "cosql_dataset.zip", prefix="cosql_dataset/", only_dbs=("car_1", "pets_1"))
+    archive = zip_folder(
+        REAL_RELEASE, tmp_path / "cosql_dataset.zip", prefix="cosql_dataset/", only_dbs=("car_1", "pets_1")
+    )
     with caplog.at_level(logging.WARNING):
         release = install_release(archive)
     assert release == isolated_env / "cosql" / "cosql_dataset"

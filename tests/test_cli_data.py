@@ -91,6 +91,10 @@ def test_info_with_nothing_installed(capsys: pytest.CaptureFixture[str], isolate
     looked = f"$MTSQL_COSQL_DIR (unset); $MTSQL_DATA_DIR (unset); cache ({isolated_env})"
     assert f"cosql: not found. Looked in: {looked}" in out
     assert "mtsql data install" in out
+    from mtsql_env.datasets import sample_dir
+
+    if (sample_dir() / "sql_state_tracking" / "cosql_dev.json").is_file():
+        assert "The bundled sample" in out and "fallback_to_sample=True" in out
 
 
 def test_info_bad_data_dir_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -71,7 +71,7 @@ def _install(args: argparse.Namespace) -> int:
 
 def _info(args: argparse.Namespace) -> int:
     from mtsql_env.data_cache import data_info
-    from mtsql_env.datasets import BENCHMARKS, DataError, search_locations
+    from mtsql_env.datasets import BENCHMARKS, DataError, sample_dir, search_locations, split_path
 
     try:
         entries = data_info(cache_dir=args.cache_dir, data_dir=args.data_dir)
@@ -90,6 +90,11 @@ def _info(args: argparse.Namespace) -> int:
             "Install a downloaded release with `mtsql data install <cosql_dataset.zip|sparc.zip>`, or set "
             "$MTSQL_DATA_DIR to the folder holding it."
         )
+        if split_path(sample_dir(), "cosql", "dev").is_file():
+            print(
+                f"The bundled sample ({sample_dir()}) is used only when asked for "
+                "(fallback_to_sample=True); it gives no benchmark numbers."
+            )
     errors = any(entry.get("error") or any("error" in s for s in entry["splits"]) for entry in entries)
     return 1 if errors else 0
 

@@ -13,7 +13,7 @@ import gymnasium as gym
 from .actions import Action, ActionKind, ActionParseError, Target, parse_action
 from .config import EnvConfig
 from .datasets import load_dataset, load_sample
-from .evaluation import Evaluator, EvaluatorConfig
+from .evaluation.evaluator import Evaluator, EvaluatorConfig
 from .executor import ExecutionResult, ExecutorConfig, SQLiteExecutor
 from .memory import DialogueMemory, MemoryEntry
 from .prompts import INSTRUCTIONS
@@ -183,7 +183,7 @@ class MTSQLEnv(gym.Env[str, str]):
         self._evaluator = Evaluator(
             self.dataset.database_dir,
             self.dataset.tables_path,
-            EvaluatorConfig(strict=cfg.strict_eval, timeout_s=max(cfg.query_timeout_s, 5.0)),
+            EvaluatorConfig(strict=cfg.strict_eval, timeout_s=cfg.query_timeout_s),
         )
         # Episodes: whole dialogues, or every (dialogue, turn) pair.
         dialogues = self.dataset.dialogues

@@ -166,7 +166,8 @@ class TurnRewards:
             components["exec_match"] = weights.exec_match * exec_match
         if exact_match is not None:
             components["exact_match"] = weights.exact_match * exact_match
-        components["step_penalty"] = -weights.step_penalty
+        if weights.step_penalty:
+            components["step_penalty"] = -weights.step_penalty
         if format_error:
             components["format_penalty"] = -weights.format_penalty
         for name, value in components.items():

@@ -1,14 +1,17 @@
 """`UnicodeText`: a Gymnasium `Text` space that survives `AsyncVectorEnv` shared memory.
 
-Gymnasium's shared-memory codec for `Text` stores character indices and decodes them back through the
-charset; with a wide charset the round trip comes back corrupted (one repeated character). Users must
-not need to know that, so our observation space registers its own codec: each slot holds the string's
-length followed by its code points.
+`AsyncVectorEnv(shared_memory=True)` (the default) reads its observation buffer once, at construction,
+and relies on getting back *views* that later steps fill in. That holds for arrays but not for `Text`,
+whose reader returns immutable strings, so every later observation comes back as the initial one (one
+repeated character). Users must not need to know that, so our space registers its own codec: each slot
+holds the string's length followed by its code points, and the reader returns a live view that decodes
+on access (and on the ``deepcopy`` the vector env makes before returning observations).
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
@@ -37,8 +40,32 @@ def _write(space: UnicodeText, index: int, value: str, shared_memory: Any) -> No
     slot[1 : 1 + len(codes)] = codes
 
 
+class _SharedTextView(Sequence):
+    """The strings in a shared buffer, decoded each time they are read."""
+
+    def __init__(self, data: np.ndarray) -> None:
+        self._data = data
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        row = self._data[index]
+        return row[1 : 1 + row[0]].tobytes().decode("utf-32-le")
+
+    def __deepcopy__(self, memo: dict) -> tuple[str, ...]:
+        return tuple(self)
+
+    def __eq__(self, other: object) -> bool:
+        return tuple(self) == (tuple(other) if isinstance(other, Sequence) else other)
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
 @read_from_shared_memory.register(UnicodeText)
-def _read(space: UnicodeText, shared_memory: Any, n: int = 1) -> tuple[str, ...]:
+def _read(space: UnicodeText, shared_memory: Any, n: int = 1) -> Sequence[str]:
     size = space.max_length + 1
-    data = np.frombuffer(shared_memory.get_obj(), dtype=np.int32).reshape((n, size))
-    return tuple(row[1 : 1 + row[0]].tobytes().decode("utf-32-le") for row in data)
+    return _SharedTextView(np.frombuffer(shared_memory.get_obj(), dtype=np.int32).reshape((n, size)))

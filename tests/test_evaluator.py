@@ -310,3 +310,50 @@ def test_files_round_trip_with_mixed_predictions(tmp_path: Path, cosql_dir: Path
         if record["gold_error"] is None:
             expected = 1 if record["turn"] % 2 == 0 else 0
             assert (record["exact"], record["exec"]) == (expected, expected)
+
+
+# -- official file formats (§1.1-1.2) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\td\nb\td\n", [[("a", "d"), ("b", "d")]]),  # no blank line: one (Spider) interaction
+        ("a\td\n\nb\td\n", [[("a", "d")], [("b", "d")]]),  # last interaction kept without a closing blank
+        ("a\td\n\nb\td\n\n", [[("a", "d")], [("b", "d")]]),
+        ("a\td\n\n\nb\td\n", [[("a", "d")], [], [("b", "d")]]),  # two blank lines: an empty interaction
+        ("a\td\n \t \n  b\td  \n", [[("a", "d")], [("b", "d")]]),  # whitespace-only line separates; strip
+        ("\na\td\n", [[], [("a", "d")]]),
+        ("", [[]]),
+    ],
+)
+def test_read_gold_blank_line_rules(tmp_path: Path, text: str, expected: list) -> None:
+    path = tmp_path / "gold.txt"
+    path.write_text(text)
+    assert read_gold(path) == expected
+
+
+def test_read_gold_rejects_wrong_field_counts(tmp_path: Path) -> None:
+    path = tmp_path / "gold.txt"
+    path.write_text("SELECT a FROM t\td\n\nSELECT b FROM t\td\textra\n")
+    with pytest.raises(ValueError, match=r"gold.txt:3: .*got 3"):
+        read_gold(path)
+
+
+def test_read_pred_uses_the_first_field_and_the_same_blank_lines(tmp_path: Path) -> None:
+    from mtsql_env.evaluation.files import read_pred
+
+    path = tmp_path / "pred.txt"
+    path.write_text("SELECT a FROM t\tdb\n\n\n  SELECT b  \n")
+    assert read_pred(path) == [["SELECT a FROM t"], [], ["SELECT b"]]
+
+
+def test_write_pred_keeps_interactions_aligned(tmp_path: Path) -> None:
+    from mtsql_env.evaluation.files import EMPTY_PREDICTION, read_pred
+
+    preds = [["SELECT a\nFROM t", "  "], [], ["SELECT 'x\ty'"]]
+    assert read_pred(write_pred(tmp_path / "p.txt", preds)) == [
+        ["SELECT a FROM t", EMPTY_PREDICTION], [], ["SELECT 'x y'"]
+    ]  # fmt: skip
+    with pytest.raises(ValueError):
+        write_gold(tmp_path / "g.txt", [[("  ", "db")]])

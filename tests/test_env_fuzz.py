@@ -13,6 +13,8 @@ from pathlib import Path
 
 import gymnasium as gym
 import pytest
+
+import mtsql_env  # noqa: F401 - registers the env ids
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

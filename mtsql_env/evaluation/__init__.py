@@ -1,0 +1,16 @@
+"""Clean-room re-implementation of the official CoSQL/SParC/Spider evaluator (evaluation-spec.md)."""
+
+from mtsql_env.evaluation.exact_match import (
+    PARTIAL_COMPONENTS,
+    STRICT_FIXES,
+    ExactMatch,
+    PreparedGold,
+    exact_match,
+    match_prepared,
+    normalize,
+    prepare_gold,
+)
+from mtsql_env.evaluation.hardness import HARDNESS_LEVELS, hardness
+from mtsql_env.evaluation.parser import SQLParseError, empty_sql, parse_sql
+from mtsql_env.evaluation.schema import EvalSchema, build_foreign_key_map, load_eval_schema, load_foreign_key_maps
+from mtsql_env.evaluation.tokenizer import rewrite_value_placeholder, tokenize

@@ -462,3 +462,30 @@ def test_style_checker_doctest() -> None:
     for test in doctest.DocTestFinder().find(spider_style_violations, globs={"spider_style_violations": spider_style_violations}):
         runner.run(test)
     assert runner.tries >= 2 and runner.failures == 0
+
+
+def test_readme_counts_match_the_files() -> None:
+    readme = (SAMPLE.parent / "README.md").read_text(encoding="utf-8")
+    for split in SPLITS:
+        items = _dialogues(split)
+        turns = sum(len(i["interaction"]) for i in items)
+        assert f"{split}" in readme and f"{len(items)} dialogues, {turns} turns" in readme
+        for db_id in {i["database_id"] for i in items}:
+            mine = [i for i in items if i["database_id"] == db_id]
+            assert f"{len(mine)} / {sum(len(i['interaction']) for i in mine)}" in readme
+
+
+def test_gold_scores_perfectly_against_itself(tmp_path: Path) -> None:
+    """The oracle must get 100% EX and EM under the official semantics on every sample turn."""
+    evaluator = pytest.importorskip("mtsql_env.evaluation.evaluator")
+    files = pytest.importorskip("mtsql_env.evaluation.files")
+    interactions = [[(t["query"], i["database_id"]) for t in i["interaction"]] for i in _dialogues("cosql_dev.json")]
+    gold = files.write_gold(tmp_path / "gold.txt", interactions)
+    pred = files.write_pred(tmp_path / "pred.txt", [[q for q, _ in turns] for turns in interactions])
+    result = evaluator.evaluate_files(gold, pred, SAMPLE / "database", SAMPLE / "tables.json")
+    summary = result.summary
+    assert summary["num_paired_turns"] == sum(len(t) for t in interactions)
+    assert summary["qm_exec"] == summary["qm_exact"] == summary["im_exec"] == summary["im_exact"] == 1.0
+    levels = {level: summary["by_level"][level]["count"] for level in ("easy", "medium", "hard", "extra")}
+    assert all(count >= 10 for count in levels.values()), levels
+    assert summary["by_turn"][">4"]["count"] > 0

@@ -268,3 +268,21 @@ def test_clause_f1_speed_on_dev_gold(dev_gold: list[str]) -> None:
     # Measured ~400 us cold (parse + canonicalise) and ~10 us cached on the dev machine; bounds are loose.
     assert cold_us < 3000, cold_us
     assert warm_us < 200, warm_us
+
+
+@pytest.mark.realdata
+def test_real_schema_records_qualify_bare_columns(dev_gold: list[str]) -> None:
+    from mtsql_env.datasets import load_schemas
+
+    tables = _data_dir() / "cosql_dataset" / "tables.json"
+    schemas = load_schemas(tables)
+    poker = schemas["poker_player"]
+    bare = "SELECT name FROM people AS T1 JOIN poker_player AS T2 ON T1.people_id = T2.people_id"
+    qualified = "SELECT T1.Name FROM people AS T1 JOIN poker_player AS T2 ON T1.People_ID = T2.People_ID"
+    assert clause_f1(bare, qualified) == 0.5
+    assert clause_f1(bare, qualified, schema=poker) == 1.0
+    # with its schema, every dev gold still parses and matches itself
+    for item in _cosql_dev():
+        schema = schemas[item["database_id"]]
+        for turn in item["interaction"]:
+            assert clause_f1(turn["query"], turn["query"], schema) == 1.0

@@ -75,7 +75,8 @@ def test_diff_reports_what_could_not_be_compared() -> None:
 
 
 def test_diff_ignores_spelling_and_sees_value_changes() -> None:
-    same = diff_queries("select T1.Name from Singer as T1 where T1.Age > 20", "SELECT name FROM singer WHERE age > 20")
+    same = diff_queries("select T1.Name from Singer as T1 where T1.Age > 20",
+                        "SELECT name FROM singer WHERE age > 20")
     assert same.identical and all(not c.changed for c in same.changes)
     other = diff_queries("SELECT name FROM singer WHERE age > 30", "SELECT name FROM singer WHERE age > 20")
     assert not other.identical
@@ -86,7 +87,8 @@ def test_diff_limit_and_order_phrasing() -> None:
     diff = diff_queries("SELECT name FROM singer ORDER BY age LIMIT 3",
                         "SELECT name FROM singer ORDER BY age DESC LIMIT 1")
     assert diff.summary() == "keeps tables [singer]; keeps select [name]; ORDER BY age DESC -> age; LIMIT 1 -> 3"
-    reordered = diff_queries("SELECT name FROM singer ORDER BY age, name", "SELECT name FROM singer ORDER BY name, age")
+    reordered = diff_queries("SELECT name FROM singer ORDER BY age, name",
+                             "SELECT name FROM singer ORDER BY name, age")
     assert reordered.change("orderBy").changed  # same keys, other priority: a different sort
 
 
@@ -210,7 +212,8 @@ def _execute(db_id: str, sql: str):
         return executor.execute(path, sql)
 
 
-def _independent(db_id: str, sql: str) -> sqlite3.Connection:
+def _independent(db_id: str) -> sqlite3.Connection:
+    """A plain read-only sqlite3 connection, to check reports without the code under test."""
     return sqlite3.connect(f"file:{_db_path(db_id)}?mode=ro", uri=True)
 
 
@@ -219,15 +222,16 @@ def test_sanity_on_real_results(cosql_dev: list[dict]) -> None:
     # duplicates: compare with SQLite's own DISTINCT count
     sql = "SELECT country FROM singer"
     report = check_result(_execute("concert_singer", sql))
-    with _independent("concert_singer", sql) as conn:
+    with _independent("concert_singer") as conn:
         total, distinct = conn.execute("SELECT count(*), count(DISTINCT country) FROM singer").fetchone()
     assert report.status == "ok" and report.row_count == total
     assert report.duplicate_rows == total - distinct > 0
     # NULL-only columns: compare with SQLite's count(column) over the same rows
     report = check_result(_execute("cre_Doc_Template_Mgt", "SELECT * FROM Documents"))
-    with _independent("cre_Doc_Template_Mgt", "") as conn:
+    with _independent("cre_Doc_Template_Mgt") as conn:
         columns = [row[1] for row in conn.execute("PRAGMA table_info(Documents)")]
-        expected = tuple(c for c in columns if conn.execute(f"SELECT count({c}) FROM Documents").fetchone()[0] == 0)
+        counts = {c: conn.execute(f"SELECT count({c}) FROM Documents").fetchone()[0] for c in columns}
+    expected = tuple(c for c in columns if counts[c] == 0)
     assert expected and report.null_only_columns == expected
     # empty and error
     empty = check_result(_execute("concert_singer", "SELECT name FROM singer WHERE age > 1000"))

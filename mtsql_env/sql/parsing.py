@@ -117,6 +117,8 @@ def schema_key(schema: SchemaLike) -> SchemaKey | None:
 
     Accepts ``{table: columns}`` mappings, a ``mtsql_env.records.Schema`` (original spellings), an
     already frozen key, or None. Names are lower-cased (SQLite identifiers are case-insensitive).
+    A ``records.Schema`` is converted once and remembered by identity; a mapping is converted on every
+    call, so hot loops should pass the key this returns.
 
     Example:
         >>> key = schema_key({"Singer": ["Name", "Age"]})
@@ -133,6 +135,22 @@ def schema_key(schema: SchemaLike) -> SchemaKey | None:
         return None
     if isinstance(schema, tuple):
         return schema
+    cached = _RECORD_KEYS.get(id(schema))
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    key = _freeze(schema)
+    if not isinstance(schema, Mapping):  # records.Schema is immutable: remember its key by identity
+        if len(_RECORD_KEYS) >= 256:
+            _RECORD_KEYS.clear()
+        _RECORD_KEYS[id(schema)] = (schema, key)
+    return key
+
+
+# records.Schema objects seen recently -> their key (the object is kept so its id stays unique).
+_RECORD_KEYS: dict[int, tuple[Any, SchemaKey]] = {}
+
+
+def _freeze(schema: Any) -> SchemaKey:
     if isinstance(schema, Mapping):
         items = ((t, cols) for t, cols in schema.items())
     elif hasattr(schema, "tables"):  # mtsql_env.records.Schema, duck-typed to keep this module light

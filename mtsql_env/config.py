@@ -26,7 +26,7 @@ class EnvConfig:
     Parameters that control what the agent sees:
         feedback_max_chars, feedback_max_rows, schema_sample_rows, schema_max_chars, expose_gold
     Parameters that control execution:
-        query_timeout_s, max_result_rows
+        query_timeout_s, max_sql_chars, max_result_rows
     """
 
     # Parameters that control the data
@@ -91,6 +91,10 @@ class EnvConfig:
     )
     # Parameters that control execution
     query_timeout_s: float = field(default=2.0, metadata={"help": "Per-query time limit, enforced inside SQLite."})
+    max_sql_chars: int = field(
+        default=4000,
+        metadata={"help": "Longer SQL in an action is a format error (the longest CoSQL gold query has 514 characters)."},
+    )
     max_result_rows: int = field(default=10_000, metadata={"help": "Rows fetched per query before truncating."})
 
     def __post_init__(self) -> None:

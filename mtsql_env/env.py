@@ -219,6 +219,8 @@ class MTSQLEnv(gym.Env[str, str]):
             if isinstance(action, str) and len(action) > MAX_ACTION_CHARS:
                 raise ActionParseError(f"the reply is longer than {MAX_ACTION_CHARS} characters")
             parsed, ignored = parse_action(action)
+            if parsed.sql is not None and len(parsed.sql) > self.config.max_sql_chars:
+                raise ActionParseError(f"the SQL is longer than max_sql_chars={self.config.max_sql_chars}")
             feedback, scores, turn_result = self._apply(parsed)
         except (ActionParseError, _OrderError) as err:
             format_error = str(err)

@@ -111,7 +111,6 @@ def test_fixture_case(case: Case, cosql_dir: Path, kmaps: dict, strict_kmaps: di
 SINGERS = EvalSchema.from_tables({"singer": ["singer_id", "name", "age", "total_value"], "sic": ["singer_id"]})
 
 
-# The package re-exports functions named like these modules, so import the modules by name.
 @pytest.mark.parametrize("module", ["exact_match", "hardness"])
 def test_doctests(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"mtsql_env.evaluation.{module}"))

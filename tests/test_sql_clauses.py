@@ -81,6 +81,7 @@ def test_parse_rejects_garbage_and_non_queries() -> None:
     assert parse("SELECT FROM WHERE") is None
     assert parse("hello world") is None  # sqlglot reads an alias expression, not a query
     assert parse("SELECT 1; SELECT 2") is None  # one statement only
+    assert parse("SELECT") is None
     assert isinstance(parse("SELECT a FROM t UNION SELECT b FROM u"), exp.Union)
 
 
@@ -144,6 +145,14 @@ def test_double_quoted_real_column_stays_a_column_with_schema() -> None:
     sql = 'SELECT a FROM t WHERE a = "b"'
     assert canonical_clauses(sql)["where"] == "t.a = 'b'"
     assert canonical_clauses(sql, {"t": ["a", "b"]})["where"] == "t.a = t.b"
+
+
+def test_select_alias_versus_real_column_in_group_by() -> None:
+    sql = "SELECT count(*) AS c FROM t GROUP BY c"
+    assert canonical_clauses(sql)["groupBy"] == "COUNT(*)"  # no schema: the alias is the only `c` known
+    assert canonical_clauses(sql, {"t": ["c"]})["groupBy"] == "t.c"  # SQLite prefers the real column
+    ordered = "SELECT a AS c FROM t ORDER BY c"
+    assert canonical_clauses(ordered, {"t": ["a", "c"]})["orderBy"] == "t.a"  # ORDER BY prefers the alias
 
 
 def test_correlated_subquery_resolves_outer_alias() -> None:

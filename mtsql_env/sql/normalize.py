@@ -73,14 +73,19 @@ def quoted_values_to_strings(tree: exp.Query, columns: ColumnsByTable | None) ->
 
 
 def lowercase_identifiers(tree: exp.Query, columns: ColumnsByTable | None = None) -> exp.Query:
-    """Lower-case every identifier and unquote the ones that need no quotes (SQLite ignores case)."""
-    for ident in tree.find_all(exp.Identifier):
-        name = ident.name.lower()
-        ident.set("this", name)
-        ident.set("quoted", not _SIMPLE_IDENTIFIER.fullmatch(name))
-    for func in tree.find_all(exp.Anonymous):
-        if isinstance(func.this, str):
-            func.set("this", func.this.lower())
+    """Lower-case every identifier and unquote the ones that need no quotes (SQLite ignores case).
+
+    Comments are dropped on the same walk: they are not part of the query.
+    """
+    for node in tree.walk():
+        if node.comments:
+            node.comments = None
+        if isinstance(node, exp.Identifier):
+            name = node.name.lower()
+            node.set("this", name)
+            node.set("quoted", not _SIMPLE_IDENTIFIER.fullmatch(name))
+        elif isinstance(node, exp.Anonymous) and isinstance(node.this, str):
+            node.set("this", node.this.lower())
     return tree
 
 
@@ -88,6 +93,8 @@ def inline_select_aliases(tree: exp.Query, columns: ColumnsByTable | None = None
     """Drop ``SELECT expr AS name`` aliases and put ``expr`` where other clauses say ``name``.
 
     ``SELECT count(*) AS n ... ORDER BY n`` and ``SELECT count(*) ... ORDER BY count(*)`` are one query.
+    SQLite resolves a name in WHERE/GROUP BY/HAVING to a real column before an alias (ORDER BY the other
+    way round), so with a schema a name that is a column of the scope's tables is left alone there.
     """
     for select in list(tree.find_all(exp.Select)):
         aliases: dict[str, exp.Expression] = {}
@@ -97,12 +104,17 @@ def inline_select_aliases(tree: exp.Query, columns: ColumnsByTable | None = None
                 item.replace(item.this)
         if not aliases:
             continue
+        real: set[str] = set()
+        if columns:
+            for source in _sources(select):
+                if isinstance(source, exp.Table):
+                    real.update(columns.get(source.name, ()))
         for key in ("where", "group", "having", "order"):
             clause = select.args.get(key)
             if clause is None:
                 continue
             for column in list(clause.find_all(exp.Column)):
-                if column.table or column.name not in aliases:
+                if column.table or column.name not in aliases or (key != "order" and column.name in real):
                     continue
                 if next(_enclosing_selects(column), None) is select:
                     column.replace(aliases[column.name].copy())

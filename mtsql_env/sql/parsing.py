@@ -76,6 +76,8 @@ def _parse_one(cleaned: str) -> exp.Query | None:
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         logger.debug("not a single query: %r", cleaned)
         return None
+    if not statements[0].selects:  # a bare "SELECT" parses to an empty select
+        return None
     return statements[0]
 
 

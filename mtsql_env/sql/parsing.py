@@ -201,7 +201,8 @@ def canonical_clauses(sql: str, schema: SchemaLike = None) -> dict[str, str] | N
     What is normalised, and why (two texts are "the same clause" when a reader would call them the same
     SQL, but different values stay different, because clause F1 is not value-agnostic):
 
-    * identifiers lower-cased, keyword and function case and whitespace normalised (SQLite ignores them);
+    * identifiers lower-cased, keyword and function case and whitespace normalised, comments dropped
+      (SQLite ignores them);
     * table aliases resolved to table names (``T1.col`` -> ``table.col``), so alias naming never counts;
       a table joined to itself keeps one name per occurrence (``t``, ``t#2``) in order of appearance;
     * bare columns qualified with their table when unambiguous: the scope has one table, or the optional

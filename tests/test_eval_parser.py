@@ -69,7 +69,10 @@ def test_doctests(module: str) -> None:
         ("[a]{b}``c`", ["[", "a", "]", "{", "b", "}", "``", "c", "`"]),
         ("a--b ...", ["a", "--", "b", "..."]),
         # contractions on whole words
-        ("cannot gonna gotta gimme lemme wanna", ["can", "not", "gon", "na", "got", "ta", "gim", "me", "lem", "me", "wan", "na"]),
+        (
+            "cannot gonna gotta gimme lemme wanna",
+            ["can", "not", "gon", "na", "got", "ta", "gim", "me", "lem", "me", "wan", "na"],
+        ),
         ("cannoted", ["cannoted"]),
         # two quoted spans stuck together stay one unknown token
         ("x = 'It''s'", ["x", "=", "__val_4_7____val_8_10__"]),
@@ -85,7 +88,8 @@ def test_odd_quote_count_fails() -> None:
 
 
 def test_value_rewrite() -> None:
-    assert rewrite_value_placeholder("a = value AND b = 'value' AND c_value = VALUE") == "a = 1 AND b = '1' AND c_1 = VALUE"
+    rewritten = rewrite_value_placeholder("a = value AND b = 'value' AND c_value = VALUE")
+    assert rewritten == "a = 1 AND b = '1' AND c_1 = VALUE"
     assert rewrite_value_placeholder("a = value AND c_value = values", strict=True) == "a = 1 AND c_value = values"
 
 
@@ -175,7 +179,8 @@ def test_trailing_text_is_ignored() -> None:
 
 
 def test_empty_sql_shape() -> None:
-    assert set(empty_sql()) == {"select", "from", "where", "groupBy", "having", "orderBy", "limit", "intersect", "union", "except"}
+    keys = {"select", "from", "where", "groupBy", "having", "orderBy", "limit", "intersect", "union", "except"}
+    assert set(empty_sql()) == keys
     assert empty_sql() is not empty_sql()
 
 

@@ -160,7 +160,8 @@ def test_empty_pred_and_or_quirk_counts_for_both_totals() -> None:
     gold = prepare_gold("SELECT name FROM singer WHERE age > 1 AND age < 5", SINGERS, {})
     partial = match_prepared("garbage", gold, SINGERS, {}).partial
     assert partial["and/or"] == (0, 0, 1)
-    partial = match_prepared("SELECT name FROM singer WHERE age > 1", prepare_gold("SELECT age FROM singer", SINGERS, {}), SINGERS, {}).partial
+    gold = prepare_gold("SELECT age FROM singer", SINGERS, {})
+    partial = match_prepared("SELECT name FROM singer WHERE age > 1", gold, SINGERS, {}).partial
     assert partial["and/or"] == (1, 1, 1)
 
 

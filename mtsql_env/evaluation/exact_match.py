@@ -190,10 +190,12 @@ def normalize(parsed: Query, schema: EvalSchema, kmap: dict[str, str], *, strict
 
     Example:
         >>> s = EvalSchema.from_tables({"singer": ["singer_id", "name", "age"], "sic": ["singer_id"]})
-        >>> q = parse_sql("SELECT DISTINCT T2.singer_id FROM singer AS T1 JOIN sic AS T2 ON T1.singer_id = T2.singer_id WHERE age > 3", s)
+        >>> q = parse_sql("SELECT DISTINCT T2.singer_id FROM singer AS T1 JOIN sic AS T2 WHERE age > 3", s)
         >>> n = normalize(q, s, {"__sic.singer_id__": "__singer.singer_id__"})
-        >>> n["select"], n["where"]
-        ((None, ((0, (0, (0, '__singer.singer_id__', None), None)),)), ((False, 3, (0, (0, '__singer.age__', None), None), None, None),))
+        >>> n["select"]
+        (None, ((0, (0, (0, '__singer.singer_id__', None), None)),))
+        >>> n["where"]
+        ((False, 3, (0, (0, '__singer.age__', None), None), None, None),)
 
     Args:
         parsed: a parsed query (not modified).

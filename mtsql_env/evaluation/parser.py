@@ -436,8 +436,12 @@ def parse_sql(sql: str, schema: EvalSchema, *, strict: bool = False) -> Query:
     Example:
         >>> schema = EvalSchema.from_tables({"singer": ["singer_id", "name", "age"]})
         >>> q = parse_sql("SELECT name FROM singer AS T1 WHERE T1.age > 30 ORDER BY age DESC LIMIT 3", schema)
-        >>> q["select"], q["where"], q["orderBy"], q["limit"]
-        ((False, ((0, (0, (0, '__singer.name__', False), None)),)), ((False, 3, (0, (0, '__singer.age__', False), None), 30.0, None),), ('desc', ((0, (0, '__singer.age__', False), None),)), 1)
+        >>> q["select"]
+        (False, ((0, (0, (0, '__singer.name__', False), None)),))
+        >>> q["where"]
+        ((False, 3, (0, (0, '__singer.age__', False), None), 30.0, None),)
+        >>> q["orderBy"], q["limit"]
+        (('desc', ((0, (0, '__singer.age__', False), None),)), 1)
         >>> parse_sql("SELECT name FROM singer WHERE age=30", schema)
         Traceback (most recent call last):
         ...

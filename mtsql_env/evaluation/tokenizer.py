@@ -68,7 +68,9 @@ def tokenize(sql: str) -> list[str]:
 
     Example:
         >>> tokenize("SELECT T1.Name FROM singer AS T1 WHERE Country = 'France' AND age > = 20")
-        ['select', 't1.name', 'from', 'singer', 'as', 't1', 'where', 'country', '=', '"France"', 'and', 'age', '>=', '20']
+        ... # doctest: +NORMALIZE_WHITESPACE
+        ['select', 't1.name', 'from', 'singer', 'as', 't1', 'where', 'country', '=', '"France"',
+         'and', 'age', '>=', '20']
         >>> tokenize("SELECT count(*) FROM t WHERE a>=20")
         ['select', 'count', '(', '*', ')', 'from', 't', 'where', 'a', '>', '=20']
 

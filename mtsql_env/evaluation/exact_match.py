@@ -120,7 +120,10 @@ def _strip_condition_values(condition: tuple) -> tuple:
 def _strip_values(sql: Query) -> Query:
     """Value removal alone, as applied inside condition subqueries (FROM-subqueries untouched)."""
     out = dict(sql)
-    out["from"] = {"table_units": sql["from"]["table_units"], "conds": _strip_condition_values(sql["from"]["conds"])}
+    out["from"] = {
+        "table_units": sql["from"]["table_units"],
+        "conds": _strip_condition_values(sql["from"]["conds"]),
+    }
     out["where"] = _strip_condition_values(sql["where"])
     out["having"] = _strip_condition_values(sql["having"])
     for op in _SET_OPS:
@@ -137,47 +140,62 @@ def _valid_columns(sql: Query, schema: EvalSchema) -> frozenset[str]:
 
 
 class _Normalizer:
-    """FK + DISTINCT normalisation of one query and its set-operation children, plus value removal."""
+    """FK + DISTINCT normalisation and value removal of one query and its set-operation children.
 
-    __slots__ = ("kmap", "schema", "strict", "valid")
+    ``valid`` (the columns eligible for FK replacement) is passed down explicitly: the top-level FROM's
+    columns for the whole tree by default, each query's own with ``strict``.
+    """
+
+    __slots__ = ("kmap", "schema", "strict")
 
     def __init__(self, schema: EvalSchema, kmap: dict[str, str], strict: bool) -> None:
         self.schema = schema
         self.kmap = kmap
         self.strict = strict
-        self.valid: frozenset[str] = frozenset()
 
-    def col_unit(self, col_unit: tuple | None) -> tuple | None:
+    def col_unit(self, col_unit: tuple | None, valid: frozenset[str]) -> tuple | None:
         if col_unit is None:
             return None
         column_id = col_unit[1]
-        if column_id in self.valid:
+        if column_id in valid:
             column_id = self.kmap.get(column_id, column_id)
         return (col_unit[0], column_id, None)
 
-    def val_unit(self, val_unit: tuple) -> tuple:
-        return (val_unit[0], self.col_unit(val_unit[1]), self.col_unit(val_unit[2]))
+    def val_unit(self, val_unit: tuple, valid: frozenset[str]) -> tuple:
+        return (val_unit[0], self.col_unit(val_unit[1], valid), self.col_unit(val_unit[2], valid))
 
-    def condition(self, condition: tuple) -> tuple:
+    def condition(self, condition: tuple, valid: frozenset[str]) -> tuple:
         out = []
-        for i, unit in enumerate(_strip_condition_values(condition)):
-            if i % 2 == 0 and isinstance(unit, tuple):
-                unit = (unit[0], unit[1], self.val_unit(unit[2]), unit[3], unit[4])
-            out.append(unit)
+        for i, unit in enumerate(condition):
+            if i % 2 or not isinstance(unit, tuple):  # a connector (or upstream's crash case: left as is)
+                out.append(unit)
+                continue
+            negated, op, val_unit, val1, val2 = unit
+            out.append(
+                (
+                    negated,
+                    op,
+                    self.val_unit(val_unit, valid),
+                    _strip_values(val1) if isinstance(val1, dict) else None,
+                    _strip_values(val2) if isinstance(val2, dict) else None,
+                )
+            )
         return tuple(out)
 
     def query(self, sql: Query, valid: frozenset[str]) -> Query:
         if self.strict:
             valid = _valid_columns(sql, self.schema)
-        self.valid = valid
         order_by = sql["orderBy"]
         out = {
-            "select": (None, tuple((agg, self.val_unit(vu)) for agg, vu in sql["select"][1])),
-            "from": {"table_units": sql["from"]["table_units"], "conds": self.condition(sql["from"]["conds"])},
-            "where": self.condition(sql["where"]),
-            "groupBy": tuple(self.col_unit(cu) for cu in sql["groupBy"]),
-            "having": self.condition(sql["having"]),
-            "orderBy": (order_by[0], tuple(self.val_unit(vu) for vu in order_by[1])) if order_by else order_by,
+            "select": (None, tuple((agg, self.val_unit(vu, valid)) for agg, vu in sql["select"][1])),
+            "from": {
+                "table_units": sql["from"]["table_units"],
+                "conds": self.condition(sql["from"]["conds"], valid),
+            },
+            "where": self.condition(sql["where"], valid),
+            "groupBy": tuple(self.col_unit(cu, valid) for cu in sql["groupBy"]),
+            "having": self.condition(sql["having"], valid),
+            "orderBy": (order_by[0], tuple(self.val_unit(vu, valid) for vu in order_by[1])) if order_by else (),
             "limit": sql["limit"],
         }
         for op in _SET_OPS:
@@ -238,7 +256,10 @@ def _keywords(sql: Query) -> set[str]:
         words.add("having")
     if len(sql["orderBy"]) > 0:
         direction = sql["orderBy"][0]
-        words.update(direction) if isinstance(direction, tuple) else words.add(direction)
+        if isinstance(direction, tuple):  # strict: one direction per key
+            words.update(direction)
+        else:
+            words.add(direction)
         words.add("order")
     if sql["limit"] is not None:
         words.add("limit")

@@ -18,7 +18,7 @@ from mtsql_env.evaluation.exact_match import (
     match_prepared,
     prepare_gold,
 )
-from mtsql_env.evaluation.parser import SQLParseError, parse_sql
+from mtsql_env.evaluation.parser import SQLParseError
 from mtsql_env.evaluation.schema import EvalSchema, load_eval_schema, load_foreign_key_maps
 
 FIXTURES = Path(__file__).parent / "fixtures" / "evaluation"

@@ -76,6 +76,8 @@ _DENIED_FUNCTIONS = frozenset({"load_extension", "fts3_tokenizer", "readfile", "
 # SQLite result codes that mean the database file itself is broken: not the agent's fault, so raise.
 _FILE_ERROR_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
+_FILE_ERROR_MESSAGES = frozenset({"database disk image is malformed", "file is not a database"})
+
 _DECODE_ERROR_PREFIX = "Could not decode to UTF-8"
 
 # Rows pulled per fetchmany call: small enough that the byte cap is checked often, large enough that
@@ -628,6 +630,8 @@ class SQLiteExecutor:
         message = str(exc)
         if code is not None:
             code &= 0xFF  # extended result codes carry the primary code in the low byte
+        elif isinstance(exc, sqlite3.DatabaseError) and message in _FILE_ERROR_MESSAGES:
+            code = sqlite3.SQLITE_CORRUPT  # Python 3.10 exceptions carry no error code
         if code in _FILE_ERROR_CODES:
             self._discard(handle)
             raise DatabaseFileError(f"{handle.path}: {message}") from exc
@@ -700,8 +704,9 @@ class SQLiteExecutor:
         )
         try:
             conn.execute("PRAGMA query_only=ON")
-            conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-            conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, config.max_value_bytes)
+            if hasattr(conn, "setlimit"):  # Python >= 3.11; on 3.10 the authorizer alone stops ATTACH
+                conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+                conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, config.max_value_bytes)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads and checks the schema
         except sqlite3.DatabaseError as exc:
             conn.close()

@@ -16,6 +16,13 @@ from mtsql_env.evaluation.files import read_gold, write_gold, write_pred
 SAMPLE = Path(mtsql_env.__file__).parent / "sample_data" / "cosql_dataset"
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the on-disk gold cache of every CLI run here (also inherited by subprocesses)."""
+    monkeypatch.setenv("MTSQL_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "evaluation"
+
+
 @pytest.fixture()
 def sample_files(tmp_path: Path) -> tuple[Path, Path]:
     gold = [
@@ -47,6 +54,25 @@ def test_cli_on_sample_data(sample_files: tuple[Path, Path], tmp_path: Path, cap
     assert all(r["hardness"] == "easy" for r in lines)
     data = json.loads(summary.read_text())
     assert data["qm_exec"] == pytest.approx(1 / 3) and data["im_exact"] == 0.5
+
+
+def test_cli_gold_cache_is_written_then_reused(
+    sample_files: tuple[Path, Path], tmp_path: Path, private_cache: Path, capsys: pytest.CaptureFixture
+) -> None:
+    gold, pred = sample_files
+    args = ["--gold", str(gold), "--pred", str(pred), "--db", str(SAMPLE / "database"), "--table",
+            str(SAMPLE / "tables.json")]  # fmt: skip
+    assert _run([*args, "--no-cache"]) == 0
+    assert not private_cache.exists()
+    first = capsys.readouterr().out
+    assert _run(args) == 0
+    assert len(list(private_cache.glob("*.gold.pkl"))) == 1
+    assert _run(args) == 0
+    out = capsys.readouterr().out
+    assert out == first + first
+    other = tmp_path / "elsewhere"
+    assert _run([*args, "--cache-dir", str(other)]) == 0
+    assert len(list(other.glob("*.gold.pkl"))) == 1
 
 
 def test_cli_exec_only_needs_no_tables(sample_files: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:

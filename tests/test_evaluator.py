@@ -357,3 +357,77 @@ def test_write_pred_keeps_interactions_aligned(tmp_path: Path) -> None:
     ]  # fmt: skip
     with pytest.raises(ValueError):
         write_gold(tmp_path / "g.txt", [[("  ", "db")]])
+
+
+# -- the on-disk gold cache ----------------------------------------------------------------------------------
+
+
+def _copy_sample_db(tmp_path: Path) -> Path:
+    import shutil
+
+    db_dir = tmp_path / "database"
+    shutil.copytree(SAMPLE / "database" / "music_store", db_dir / "music_store")
+    return db_dir
+
+
+def test_disk_cache_round_trip_and_invalidation(tmp_path: Path) -> None:
+    import os
+
+    from mtsql_env.evaluation.gold_cache import gold_cache_key, load_gold_cache
+
+    db_dir = _copy_sample_db(tmp_path)
+    cache = tmp_path / "cache"
+    config = EvaluatorConfig(cache_dir=str(cache))
+    gold = [[Q_ALL, Q_WHERE], [Q_ORDER]]
+    pred = [[Q_ALL[0], "SELECT name FROM artist WHERE formed_year > 1990"], ["SELECT 1"]]
+
+    first = Evaluator(db_dir, SAMPLE / "tables.json", config)
+    result = first.evaluate(gold, pred)
+    files = list(cache.glob("*.gold.pkl"))
+    assert len(files) == 1
+
+    second = Evaluator(db_dir, SAMPLE / "tables.json", config)
+    assert second.evaluate(gold, pred).records == result.records
+    assert second.gold_side(*Q_WHERE) is not None and len(second._gold_cache) == 3
+    assert len(list(cache.glob("*.gold.pkl"))) == 1  # a hit writes nothing new
+
+    pairs = [(db, sql) for turns in gold for sql, db in turns]
+    key = gold_cache_key(pairs, db_dir, SAMPLE / "tables.json", second._gold_settings())
+    assert load_gold_cache(cache, key) is not None
+    # the key changes with the settings, the gold set and the database file
+    other = Evaluator(db_dir, SAMPLE / "tables.json", EvaluatorConfig(cache_dir=str(cache), keep_distinct=True))
+    assert gold_cache_key(pairs, db_dir, SAMPLE / "tables.json", other._gold_settings()) != key
+    assert gold_cache_key(pairs[:2], db_dir, SAMPLE / "tables.json", second._gold_settings()) != key
+    db_file = db_dir / "music_store" / "music_store.sqlite"
+    stat = db_file.stat()
+    os.utime(db_file, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert gold_cache_key(pairs, db_dir, SAMPLE / "tables.json", second._gold_settings()) != key
+
+
+def test_disk_cache_ignores_a_broken_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    db_dir = _copy_sample_db(tmp_path)
+    cache = tmp_path / "cache"
+    config = EvaluatorConfig(cache_dir=str(cache))
+    gold, pred = [[Q_ALL]], [[Q_ALL[0]]]
+    Evaluator(db_dir, SAMPLE / "tables.json", config).evaluate(gold, pred)
+    (path,) = cache.glob("*.gold.pkl")
+    path.write_bytes(b"not a pickle")
+    with caplog.at_level("WARNING"):
+        result = Evaluator(db_dir, SAMPLE / "tables.json", config).evaluate(gold, pred)
+    assert result.records[0]["exec"] == 1 and "unreadable gold cache" in caplog.text
+    assert path.read_bytes() != b"not a pickle"  # rewritten
+
+
+def test_identical_pred_shortcut_matches_the_full_parse(dev_gold: list, cosql_evaluators: dict) -> None:
+    from mtsql_env.evaluation.exact_match import match_prepared
+
+    evaluator = cosql_evaluators[False]
+    rng = random.Random(3)
+    turns = [t for turns in dev_gold for t in turns if t[1] != "wta_1"]
+    for sql, db_id in rng.sample(turns, 150):
+        side = evaluator.gold_side(sql, db_id)
+        if side.prepared is None:
+            continue
+        full = match_prepared(sql, side.prepared, evaluator._schema(db_id), evaluator._kmap(db_id))
+        score = evaluator.score_turn(sql, sql, db_id)
+        assert (score.exact, score.partial) == (int(full.exact), dict(full.partial))

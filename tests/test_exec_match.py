@@ -64,6 +64,21 @@ def test_remove_distinct(sql: str, expected: str) -> None:
     assert remove_distinct(sql) == expected
 
 
+_sqlish = st.lists(
+    st.sampled_from(["SELECT", " ", "distinct", "DISTINCT", "Distinct_x", "'", '"', "`", ";", "(", ")", "END",
+                     "--", "\n", "/*", "*/", "a", "$", "#", "''", "\\", "x.distinct", "1"]),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_sqlish)
+def test_remove_distinct_fast_paths_agree_with_the_lexer(sql: str) -> None:
+    from mtsql_env.evaluation.exec_match import _remove_distinct_lexed
+
+    assert remove_distinct(sql) == _remove_distinct_lexed(sql)
+
+
 def test_prepare_joins_spaced_operators_and_year() -> None:
     prepared = prepare_for_execution("SELECT a FROM t WHERE b > = 1 AND c < = 2 AND d ! = YEAR(CURDATE())")
     assert prepared == "SELECT a FROM t WHERE b >= 1 AND c <= 2 AND d != 2020"

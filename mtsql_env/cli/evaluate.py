@@ -2,12 +2,17 @@
 
     mtsql evaluate --gold G --pred P --db DB_DIR --table TABLES [--etype all|exec|match]
                    [--strict] [--keep-distinct] [--timeout S] [--per-item OUT.jsonl] [--json OUT.json]
+                   [--cache-dir DIR | --no-cache]
 
 Prints the official-looking tables. ``--per-item`` writes one JSON line per paired turn (``interaction`` and
 ``turn`` 0-based, ``exact``/``exec`` 0/1 or null, ``hardness``, errors, partial components); ``--json``
 writes the summary. A gold turn that does not parse or run is excluded from the counts, listed in a
 warning and in the per-item file; it never aborts the run. Bad inputs (missing files, mismatched
 interaction counts, malformed gold lines) are one clear message and exit code 1.
+
+The gold side (parse, hardness, gold results) is cached on disk, keyed by the gold queries, the database
+and tables.json files (size, mtime, inode), the settings and the evaluator's source code, so re-scoring the
+same dev set (every checkpoint of a run) skips it; ``--no-cache`` turns that off.
 
 Imports stay inside the handler and pandas is never loaded here, so the command starts fast.
 """
@@ -47,6 +52,13 @@ def register(subparsers: Any) -> None:
         help="EX keeps DISTINCT and every statement (official --keep_distinct)",
     )
     parser.add_argument("--timeout", type=float, default=30.0, help="per-query timeout in seconds (default: 30)")
+    parser.add_argument(
+        "--cache-dir",
+        help="folder of the on-disk gold cache (default: $MTSQL_CACHE_DIR/evaluation, else ~/.cache/mtsql/evaluation)",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not read or write the on-disk gold cache"
+    )
     parser.add_argument("--per-item", metavar="OUT.jsonl", help="write one JSON line per scored turn")
     parser.add_argument("--json", metavar="OUT.json", help="write the summary as JSON")
     parser.set_defaults(func=_evaluate)
@@ -63,9 +75,18 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.etype != "exec" and not args.table:
         print("mtsql evaluate: --table is required when --etype is match or all", file=sys.stderr)
         return 1
+    cache_dir = None
+    if not args.no_cache:
+        from mtsql_env.evaluation.gold_cache import default_gold_cache_dir
+
+        cache_dir = args.cache_dir or str(default_gold_cache_dir())
     try:
         config = EvaluatorConfig(
-            etype=args.etype, strict=args.strict, keep_distinct=args.keep_distinct, timeout_s=args.timeout
+            etype=args.etype,
+            strict=args.strict,
+            keep_distinct=args.keep_distinct,
+            timeout_s=args.timeout,
+            cache_dir=cache_dir,
         )
         result = evaluate_files(args.gold, args.pred, args.db, args.table, config)
     except (OSError, ValueError) as err:

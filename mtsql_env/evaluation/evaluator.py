@@ -68,12 +68,29 @@ class EvaluatorConfig:
         default=30.0, metadata={"help": "Per-query timeout: a pred that times out scores EX 0; a gold is an error."}
     )
     seed: int = field(default=0, metadata={"help": "Seed of EX's row sampler (> 3 columns); never changes verdicts."})
+    score_cache_size: int = field(
+        default=100_000,
+        metadata={
+            "help": "Turn scores memoised per (db_id, gold, pred), oldest dropped first; 0 disables. Rollouts "
+            "often repeat a query, and the databases are read-only, so a repeat costs a dict lookup."
+        },
+    )
+
+    cache_dir: str | None = field(
+        default=None,
+        metadata={
+            "help": "Folder of the on-disk gold cache (see gold_cache.py); None disables it. `mtsql evaluate` "
+            "uses <mtsql cache>/evaluation unless --no-cache."
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.etype not in ETYPES:
             raise ValueError(f"etype must be one of {ETYPES}, got {self.etype!r}")
         if self.timeout_s <= 0:
             raise ValueError(f"timeout_s must be positive, got {self.timeout_s}")
+        if self.score_cache_size < 0:
+            raise ValueError(f"score_cache_size must be >= 0, got {self.score_cache_size}")
 
     @property
     def scores_exec(self) -> bool:
@@ -148,6 +165,8 @@ class Evaluator:
         )
         self._kmaps: dict[str, Any] | None = None
         self._gold_cache: dict[tuple[str, str], _GoldSide] = {}
+        self._score_cache: dict[tuple[str, str, str], TurnScore] = {}
+        self._schemas: dict[str, Any] = {}
 
     # -- gold side ---------------------------------------------------------------------------------------
 
@@ -173,12 +192,15 @@ class Evaluator:
         return kmap
 
     def _schema(self, db_id: str) -> Any:
-        from .schema import load_eval_schema
+        schema = self._schemas.get(db_id)
+        if schema is None:
+            from .schema import load_eval_schema
 
-        path = self.db_path(db_id)
-        if not path.is_file():
-            raise FileNotFoundError(f"database not found: {path}")
-        return load_eval_schema(path)
+            path = self.db_path(db_id)
+            if not path.is_file():
+                raise FileNotFoundError(f"database not found: {path}")
+            schema = self._schemas[db_id] = load_eval_schema(path)
+        return schema
 
     def gold_side(self, gold_sql: str, db_id: str) -> _GoldSide:
         """Parse, grade and (for EX) execute a gold query once; a failure is kept as ``error``."""
@@ -203,6 +225,44 @@ class Evaluator:
         side = self._gold_cache[key] = _GoldSide(prepared, execution, hardness, error)
         return side
 
+    def _gold_settings(self) -> dict[str, Any]:
+        """What the gold side depends on besides the queries and files (part of the disk-cache key)."""
+        exec_config = self.exec_matcher.config
+        return {
+            "etype": self.config.etype,
+            "strict": self.config.strict,
+            "keep_distinct": self.config.keep_distinct,
+            "timeout_s": self.config.timeout_s,
+            "max_rows": exec_config.max_rows,
+            "max_bytes": exec_config.max_bytes,
+        }
+
+    def _load_disk_cache(self, gold: Sequence[Sequence[tuple[str, str]]]) -> str | None:
+        """Merge the disk cache for this gold set; return its key when it still has to be written."""
+        from .gold_cache import gold_cache_key, load_gold_cache
+
+        assert self.config.cache_dir is not None
+        pairs = [(db_id, sql) for turns in gold for sql, db_id in turns]
+        key = gold_cache_key(pairs, self.db_dir, self.tables_path, self._gold_settings())
+        entries = load_gold_cache(self.config.cache_dir, key)
+        if entries is None:
+            return key
+        for entry_key, side in entries.items():
+            self._gold_cache.setdefault(entry_key, side)
+        return None
+
+    def _save_disk_cache(self, gold: Sequence[Sequence[tuple[str, str]]], key: str) -> None:
+        from .gold_cache import save_gold_cache
+
+        assert self.config.cache_dir is not None
+        entries = {}
+        for turns in gold:
+            for sql, db_id in turns:
+                side = self._gold_cache.get((db_id, sql))
+                if side is not None:
+                    entries[(db_id, sql)] = side
+        save_gold_cache(self.config.cache_dir, key, entries)
+
     # -- scoring -----------------------------------------------------------------------------------------
 
     def score_turn(self, pred_sql: str, gold_sql: str, db_id: str) -> TurnScore:
@@ -216,6 +276,18 @@ class Evaluator:
         Returns:
             The turn's verdicts; a failing gold gives ``gold_error`` and no verdicts, never an exception.
         """
+        key = (db_id, gold_sql, pred_sql)
+        cached = self._score_cache.get(key)
+        if cached is not None:
+            return cached
+        score = self._score_turn(pred_sql, gold_sql, db_id)
+        if self.config.score_cache_size:
+            if len(self._score_cache) >= self.config.score_cache_size:
+                del self._score_cache[next(iter(self._score_cache))]
+            self._score_cache[key] = score
+        return score
+
+    def _score_turn(self, pred_sql: str, gold_sql: str, db_id: str) -> TurnScore:
         gold = self.gold_side(gold_sql, db_id)
         if gold.error is not None:
             return TurnScore(None, None, gold.hardness, gold.error, None, {})
@@ -224,12 +296,16 @@ class Evaluator:
         partial: dict[str, tuple[int, int, int]] = {}
         parse_error = exec_error = None
         if self.config.scores_match:
-            from .exact_match import match_prepared
+            from .exact_match import match_normalized, match_prepared
 
             assert gold.prepared is not None
-            em = match_prepared(pred, gold.prepared, self._schema(db_id), self._kmap(db_id), strict=self.config.strict)
+            if pred == gold.prepared.sql:
+                # The same text parses and normalises to the same structure: skip the pred parse.
+                em = match_normalized(gold.prepared.normalized, gold.prepared.normalized)
+            else:
+                em = match_prepared(pred, gold.prepared, self._schema(db_id), self._kmap(db_id), strict=self.config.strict)
             exact = int(em.exact)
-            partial = {name: tuple(int(x) for x in value) for name, value in em.partial.items()}  # type: ignore[misc]
+            partial = dict(em.partial)
             parse_error = em.pred_parse_error
         if self.config.scores_exec:
             assert gold.execution is not None
@@ -249,6 +325,7 @@ class Evaluator:
                 f"gold has {len(gold)} interactions but pred has {len(pred)}; "
                 "check the blank lines between interactions (an empty prediction line shifts all later ones)"
             )
+        cache_key = self._load_disk_cache(gold) if self.config.cache_dir else None
         records: list[dict[str, Any]] = []
         unpaired_gold = unpaired_pred = 0
         for index, (gold_turns, pred_turns) in enumerate(zip(gold, pred)):
@@ -263,6 +340,8 @@ class Evaluator:
                 unpaired_gold,
                 unpaired_pred,
             )
+        if cache_key is not None:
+            self._save_disk_cache(gold, cache_key)
         summary = summarize(records, len(gold), self.config)
         summary["unpaired_gold_turns"] = unpaired_gold
         summary["unpaired_pred_turns"] = unpaired_pred

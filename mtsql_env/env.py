@@ -266,7 +266,7 @@ class MTSQLEnv(gym.Env[str, str]):
         self._dialogue = self.dataset.dialogues[dialogue_idx]
         self._turn_index = turn_idx
         self._last_turn = turn_idx if self.config.mode == "turn" else len(self._dialogue.turns) - 1
-        self._memory = DialogueMemory()
+        self._memory = DialogueMemory(self.dataset.schemas[self._dialogue.db_id])
         for t in range(turn_idx):  # turn mode: the given history fills the memory
             sql = self._history_sql(t)
             self._memory.add(self._memory_entry(t, sql, self._run(sql)))
@@ -343,7 +343,7 @@ class MTSQLEnv(gym.Env[str, str]):
         report = self._memory.check(turn.candidate, turn.candidate_result, self.config.feedback_max_chars)
         if verdict is None:
             return report, {}, None
-        scores = {"coherence": coherence_score(clause_f1(turn.candidate, self._gold_sql), verdict)}
+        scores = {"coherence": coherence_score(self._gen(turn.candidate), verdict)}
         return f"{report}\nVerdict on memory: {verdict}.", scores, None
 
     def _answer(self, sql: str | None, *, forced: bool, given: str | None = None):
@@ -375,7 +375,7 @@ class MTSQLEnv(gym.Env[str, str]):
         return f"{what}. Execute it with <execute/>."
 
     def _gen(self, sql: str) -> float:
-        return clause_f1(sql, self._gold_sql)
+        return clause_f1(sql, self._gold_sql, self.dataset.schemas[self._dialogue.db_id])
 
     # --- Episode bookkeeping -------------------------------------------------------------------------
 

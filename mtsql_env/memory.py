@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .executor import ExecutionResult
+from .records import Schema
 from .sql import check_result, diff_queries
 
 __all__ = ["DialogueMemory", "MemoryEntry"]
@@ -29,8 +30,9 @@ class MemoryEntry:
 class DialogueMemory:
     """Earlier turns of the current dialogue, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, schema: Schema | None = None) -> None:
         self._entries: list[MemoryEntry] = []
+        self._schema = schema  # places bare columns of joined queries in the diff
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -60,7 +62,7 @@ class DialogueMemory:
         if previous is None:
             coherence = "This is the first turn: there is no earlier SQL to stay coherent with."
         else:
-            diff = diff_queries(candidate_sql, previous.sql)
+            diff = diff_queries(candidate_sql, previous.sql, self._schema)
             coherence = f"Against turn {previous.turn + 1} ({previous.sql}): {diff.summary(max_chars=max_chars)}"
         sanity = "not executed yet" if result is None else check_result(result).summary()
         report = f"Memory check. {coherence}\nExecution sanity: {sanity}"

@@ -320,3 +320,10 @@ def test_spec_cases(case: dict[str, str], matchers: dict[bool, ExecMatcher]) -> 
         gold = matcher.run_gold(case["gold"], case["db"])
         assert gold.error is None, gold.error
         assert int(matcher.match(pred, gold).correct) == int(case[key]), f"{key} for {case['title']}"
+
+
+def test_exec_strict_fixes_are_documented() -> None:
+    from mtsql_env.evaluation.exec_match import EXEC_STRICT_FIXES
+
+    assert set(EXEC_STRICT_FIXES) == {"exec_no_text_sort_reject", "exec_order_by_any_spacing"}
+    assert all(desc and not desc.endswith(".") for desc in EXEC_STRICT_FIXES.values())

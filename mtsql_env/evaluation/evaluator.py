@@ -6,7 +6,7 @@ hardness, under ``all`` and under its turn bucket (1, 2, 3, 4, > 4); an interact
 its paired turns are, separately for EX and EM, and an interaction with no paired turn counts as correct.
 
 **Gold errors.** The official script aborts the whole run when a gold query fails to parse or to execute
-(CoSQL dev has two such queries, and ``wta_1``'s database is not shipped here). This driver never aborts:
+(in CoSQL dev, the ``car_1`` gold with a stray ``)``; here also the 59 turns over the absent ``wta_1`` database). This driver never aborts:
 such a turn gets ``gold_error`` and is **excluded from every count** (levels, turn buckets, QM) and reported
 separately (``summary["gold_errors"]``, a logged warning, the per-item file). Its interaction is judged on
 its remaining paired turns; an interaction whose paired turns are *all* gold errors (a missing database) is

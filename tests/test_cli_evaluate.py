@@ -29,7 +29,10 @@ def sample_files(tmp_path: Path) -> tuple[Path, Path]:
         [("SELECT name FROM artist", "music_store"), ("SELECT count(*) FROM artist", "music_store")],
         [("SELECT name FROM artist WHERE formed_year > 2000", "music_store")],
     ]
-    pred = [["SELECT name FROM artist", "SELECT count(*) FROM album"], ["SELECT name FROM artist WHERE formed_year > value"]]
+    pred = [
+        ["SELECT name FROM artist", "SELECT count(*) FROM album"],
+        ["SELECT name FROM artist WHERE formed_year > value"],
+    ]
     return write_gold(tmp_path / "gold.txt", gold), write_pred(tmp_path / "pred.txt", pred)
 
 

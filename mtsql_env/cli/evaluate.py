@@ -34,7 +34,9 @@ def register(subparsers: Any) -> None:
         "semantics: exact set match (EM), execution match (EX), per hardness level and per turn, "
         "question match (QM) and interaction match (IM).",
     )
-    parser.add_argument("--gold", required=True, help="gold file: 'SQL<TAB>db_id' lines, blank line between interactions")
+    parser.add_argument(
+        "--gold", required=True, help="gold file: 'SQL<TAB>db_id' lines, a blank line between interactions"
+    )
     parser.add_argument("--pred", required=True, help="prediction file: one SQL per line, same blank lines")
     parser.add_argument("--db", required=True, help="folder of database folders (<db>/<db_id>/<db_id>.sqlite)")
     parser.add_argument("--table", help="tables.json (required for --etype match or all)")

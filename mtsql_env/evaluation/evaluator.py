@@ -6,14 +6,14 @@ hardness, under ``all`` and under its turn bucket (1, 2, 3, 4, > 4); an interact
 its paired turns are, separately for EX and EM, and an interaction with no paired turn counts as correct.
 
 **Gold errors.** The official script aborts the whole run when a gold query fails to parse or to execute
-(in CoSQL dev, the ``car_1`` gold with a stray ``)``; here also the 59 turns over the absent ``wta_1`` database). This driver never aborts:
-such a turn gets ``gold_error`` and is **excluded from every count** (levels, turn buckets, QM) and reported
-separately (``summary["gold_errors"]``, a logged warning, the per-item file). Its interaction is judged on
-its remaining paired turns; an interaction whose paired turns are *all* gold errors (a missing database) is
-left out of the IM count. This keeps QM/IM equal to what the official script prints once the bad gold items
-are removed from both files, which is the only official number that exists for such data. Which turns
-are gold errors depends on the etype as it would officially: the gold is always parsed (hardness needs it),
-but only executed when EX is computed.
+(in CoSQL dev, the ``car_1`` gold with a stray ``)``; here also the 59 turns over the absent ``wta_1``
+database). This driver never aborts: such a turn gets ``gold_error`` and is **excluded from every count**
+(levels, turn buckets, QM) and reported separately (``summary["gold_errors"]``, a logged warning, the
+per-item file). Its interaction is judged on its remaining paired turns; an interaction whose paired turns
+are *all* gold errors (a missing database) is left out of the IM count. This keeps QM/IM equal to what the
+official script prints once the bad gold turns are removed from both files (and interactions left empty
+are removed whole), which is the only official number that exists for such data. Which turns are gold errors depends on the etype as it would officially:
+the gold is always parsed (hardness needs it), but only executed when EX is computed.
 
 Other deliberate deviations (evaluation-spec.md §8): databases are opened read-only and every query has a
 real timeout (``EvaluatorConfig.timeout_s``): a pred that times out scores EX 0.
@@ -176,7 +176,8 @@ class Evaluator:
         if self._kmaps is None:
             from .schema import load_foreign_key_maps
 
-            self._kmaps = load_foreign_key_maps(self.tables_path, strict=self.config.strict) if self.tables_path is not None else {}
+            tables, strict = self.tables_path, self.config.strict
+            self._kmaps = load_foreign_key_maps(tables, strict=strict) if tables is not None else {}
         return self._kmaps
 
     def db_path(self, db_id: str) -> Path:
@@ -303,7 +304,8 @@ class Evaluator:
                 # The same text parses and normalises to the same structure: skip the pred parse.
                 em = match_normalized(gold.prepared.normalized, gold.prepared.normalized)
             else:
-                em = match_prepared(pred, gold.prepared, self._schema(db_id), self._kmap(db_id), strict=self.config.strict)
+                schema, kmap = self._schema(db_id), self._kmap(db_id)
+                em = match_prepared(pred, gold.prepared, schema, kmap, strict=self.config.strict)
             exact = int(em.exact)
             partial = dict(em.partial)
             parse_error = em.pred_parse_error
@@ -362,7 +364,8 @@ def describe_gold_errors(errors: Sequence[dict[str, Any]], limit: int = 5) -> st
         if error["error"].startswith("database not found"):
             missing[error["db_id"]] = missing.get(error["db_id"], 0) + 1
         else:
-            others.append(f"interaction {error['interaction']} turn {error['turn']} ({error['db_id']}): {error['error']}")
+            where = f"interaction {error['interaction']} turn {error['turn']} ({error['db_id']})"
+            others.append(f"{where}: {error['error']}")
     parts = [f"{db_id}: database not found ({n} turns)" for db_id, n in missing.items()] + others
     return "; ".join(parts[:limit]) + (f"; … {len(parts) - limit} more" if len(parts) > limit else "")
 

@@ -126,7 +126,9 @@ def _write_blocks(path: str | os.PathLike[str], blocks: Iterable[Sequence[str]])
 
 
 def write_gold(path: str | os.PathLike[str], interactions: Iterable[Sequence[tuple[str, str]]]) -> Path:
-    """Write interactions of ``(gold_sql, db_id)`` in the official gold format (line breaks and TABs in SQL become spaces).
+    """Write interactions of ``(gold_sql, db_id)`` in the official gold format.
+
+    Line breaks and TABs inside the SQL become spaces, so each turn stays one line.
 
     Example:
         >>> import tempfile

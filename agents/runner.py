@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import gymnasium as gym
 from tqdm.auto import tqdm
@@ -17,39 +17,114 @@ from .base import Agent
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["RunResult", "run_episode", "run_agent", "summarize"]
+__all__ = ["EpisodeRecorder", "RunResult", "TurnTracker", "run_episode", "run_agent", "summarize"]
 
 
-def run_episode(env: gym.Env, agent: Agent, *, seed: int | None = None, options: dict | None = None) -> list[dict[str, Any]]:
-    """Play one episode; return one record per answered (or truncated) user turn."""
+class EpisodeRecorder(Protocol):
+    """What a runner tells a recorder (e.g. `mtsql_agents.trajectory.TrajectoryRecorder`) about an episode.
+
+    ``slot`` tells apart the episodes a batched runner plays at once (0 for a sequential run); the times
+    are wall seconds spent in the agent (``act``/``act_batch``) and in ``env.step``.
+    """
+
+    def on_reset(
+        self,
+        env: gym.Env,
+        agent: Agent,
+        observation: str,
+        info: dict[str, Any],
+        *,
+        seed: int | None,
+        options: dict | None,
+        slot: int = 0,
+    ) -> None:
+        """An episode started in ``slot``."""
+
+    def on_step(
+        self,
+        agent: Agent,
+        action: Any,
+        observation: str,
+        reward: float,
+        terminated: bool,
+        truncated: bool,
+        info: dict[str, Any],
+        *,
+        agent_time_s: float,
+        env_time_s: float,
+        slot: int = 0,
+    ) -> None:
+        """The episode in ``slot`` took one step (``action`` is what the agent returned)."""
+
+
+class TurnTracker:
+    """Turns a stream of ``env.step`` infos into one record per answered (or truncated) user turn.
+
+    Shared by every runner, so the per-turn records mean the same whether episodes ran one by one or in a
+    batch.
+    """
+
+    def __init__(self) -> None:
+        self.steps = 0
+        self.format_errors = 0
+
+    def update(self, info: dict[str, Any], truncated: bool) -> dict[str, Any] | None:
+        """Count one step; return the turn's record when this step ended the turn, else None."""
+        self.steps += 1
+        self.format_errors += info["format_error"] is not None
+        result = info["turn_result"]
+        if result is None and not truncated:
+            return None
+        record = {
+            "dialogue_id": info["dialogue_id"],
+            "db_id": info["db_id"],
+            "turn": result["turn_index"] if result else info["turn_index"],
+            "sql": result["sql"] if result else None,
+            "exact": (result["exact"] or 0) if result else 0,
+            "exec": (result["exec"] or 0) if result else 0,
+            "hardness": result["hardness"] if result else None,
+            "gold_error": result["gold_error"] if result else None,
+            "forced": result["forced"] if result else False,
+            "truncated": truncated,
+            "steps": self.steps,
+            "format_errors": self.format_errors,
+            **{f"reward_{name}": value for name, value in info["turn_reward_components"].items()},
+        }
+        self.steps = self.format_errors = 0
+        return record
+
+
+def run_episode(
+    env: gym.Env,
+    agent: Agent,
+    *,
+    seed: int | None = None,
+    options: dict | None = None,
+    recorder: EpisodeRecorder | None = None,
+) -> list[dict[str, Any]]:
+    """Play one episode; return one record per answered (or truncated) user turn.
+
+    A ``recorder`` (e.g. `mtsql_agents.trajectory.TrajectoryRecorder`) sees the reset and every step.
+    """
     observation, info = env.reset(seed=seed, options=options)
     agent.reset(observation, info)
+    if recorder is not None:
+        recorder.on_reset(env, agent, observation, info, seed=seed, options=options)
     turns: list[dict[str, Any]] = []
-    steps = format_errors = 0
+    tracker = TurnTracker()
     while True:
-        observation, reward, terminated, truncated, info = env.step(agent.act(observation, info))
-        steps += 1
-        format_errors += info["format_error"] is not None
-        result = info["turn_result"]
-        if result is not None or truncated:
-            turns.append(
-                {
-                    "dialogue_id": info["dialogue_id"],
-                    "db_id": info["db_id"],
-                    "turn": result["turn_index"] if result else info["turn_index"],
-                    "sql": result["sql"] if result else None,
-                    "exact": (result["exact"] or 0) if result else 0,
-                    "exec": (result["exec"] or 0) if result else 0,
-                    "hardness": result["hardness"] if result else None,
-                    "gold_error": result["gold_error"] if result else None,
-                    "forced": result["forced"] if result else False,
-                    "truncated": truncated,
-                    "steps": steps,
-                    "format_errors": format_errors,
-                    **{f"reward_{name}": value for name, value in info["turn_reward_components"].items()},
-                }
+        start = time.perf_counter()
+        action = agent.act(observation, info)
+        acted = time.perf_counter()
+        observation, reward, terminated, truncated, info = env.step(action)
+        if recorder is not None:
+            env_time = time.perf_counter() - acted
+            recorder.on_step(
+                agent, action, observation, reward, terminated, truncated, info, agent_time_s=acted - start, env_time_s=env_time
             )
-            steps = format_errors = 0
+        record = tracker.update(info, truncated)
+        if record is not None:
+            turns.append(record)
         if terminated or truncated:
             return turns
 
@@ -109,19 +184,28 @@ def summarize(turns: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run_agent(
-    env: gym.Env, agent: Agent, episodes: int | None = None, *, progress: bool = True, seed: int = 0
+    env: gym.Env,
+    agent: Agent,
+    episodes: int | None = None,
+    *,
+    progress: bool = True,
+    seed: int = 0,
+    recorder: EpisodeRecorder | None = None,
 ) -> RunResult:
     """Play ``episodes`` episodes in order (all of them by default) and summarise.
 
     Episodes are visited by index (``options={"index": i}``), so every dialogue is played once and the
-    run is reproducible; ``seed`` seeds the env's RNG on the first reset.
+    run is reproducible; ``seed`` seeds the env's RNG on the first reset. ``recorder`` is passed to
+    `run_episode` (record trajectories with `mtsql_agents.trajectory.TrajectoryRecorder`).
     """
     total = env.unwrapped.num_episodes
     count = total if episodes is None else min(episodes, total)
     turns: list[dict[str, Any]] = []
     start = time.perf_counter()
     for index in tqdm(range(count), desc=f"{agent.name}", unit="episode", disable=not progress):
-        turns += run_episode(env, agent, seed=seed if index == 0 else None, options={"index": index})
+        turns += run_episode(
+            env, agent, seed=seed if index == 0 else None, options={"index": index}, recorder=recorder
+        )
     result = RunResult(agent.name, turns, time.perf_counter() - start)
     result.summary = summarize(turns)
     logger.info("%s: %d episodes, %d turns in %.2fs", agent.name, count, len(turns), result.wall_time_s)

@@ -38,3 +38,11 @@ def test_readme_main_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
     printed = capsys.readouterr().out
     assert "bundled SAMPLE dataset" in printed
     assert all(name in printed for name in ("oracle", "previous-turn", "noisy"))
+
+
+def test_strict_fixes_table_lists_every_fix() -> None:
+    from mtsql_env.evaluation.exact_match import STRICT_FIXES
+    from mtsql_env.evaluation.exec_match import EXEC_STRICT_FIXES
+
+    for name in {**STRICT_FIXES, **EXEC_STRICT_FIXES}:
+        assert f"| `{name}` |" in README, f"strict fix {name} is not in the README"

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from mtsql_env.sql import CLAUSES, canonical_clauses, clause_f1, clause_matches, clean_sql, parse
 from mtsql_env.sql import clauses as clauses_module
+from mtsql_env.sql import dialect as dialect_module
 from mtsql_env.sql import normalize as normalize_module
 from mtsql_env.sql import parsing as parsing_module
 from mtsql_env.sql import split as split_module
@@ -63,7 +64,7 @@ F1_CASES = _read_cases(FIXTURES / "clause_f1.sql")
 
 # -- doctests ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("module", [parsing_module, normalize_module, split_module, clauses_module])
+@pytest.mark.parametrize("module", [dialect_module, parsing_module, normalize_module, split_module, clauses_module])
 def test_doctests(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

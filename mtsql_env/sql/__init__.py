@@ -2,6 +2,7 @@
 
 One job per module:
 
+* ``dialect``   -- sqlglot's SQLite dialect resolved once: per-thread tokenizer, parser and generator;
 * ``parsing``   -- clean Spider quirks, parse (cached, read-only trees), canonical clause texts;
 * ``normalize`` -- the canonicalisation passes (``RULES``) applied to a copy of a parsed tree;
 * ``split``     -- the ten Spider clauses of a query and their canonical rendering;

@@ -21,12 +21,12 @@ from functools import lru_cache
 
 from sqlglot import exp
 
+from mtsql_env.sql.dialect import DIALECT, text
 from mtsql_env.sql.parsing import CACHE_SIZE, SchemaLike, canonical_tree, clean_sql, schema_key
 from mtsql_env.sql.split import KEYWORDS, render_query, split_set_operations, unwrap
 
 logger = logging.getLogger(__name__)
 
-DIALECT = "sqlite"
 #: Compared parts, in the order the summary reports them.
 PARTS: tuple[str, ...] = (
     "tables", "joins", "filters", "select", "groupBy", "having", "orderBy", "limit", "setOperation",
@@ -146,10 +146,7 @@ def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
     return list(node.flatten()) if isinstance(node, exp.And) else [node]
 
 
-def _key(node: exp.Expression) -> str:
-    # copy=False: rendering is read-only here (sqlite-parsed trees trigger none of the generator's
-    # rewrites: QUALIFY, DISTINCT ON, semi/anti joins), and skipping the copy halves the cost.
-    return node.sql(dialect=DIALECT, copy=False)
+_key = text
 
 
 def _parts(tree: exp.Expression) -> dict[str, list[_Item]]:

@@ -16,20 +16,18 @@ from functools import reduce
 
 from sqlglot import exp
 
+from mtsql_env.sql.dialect import DIALECT
+from mtsql_env.sql.dialect import text as _text
+
 #: Hashable schema form: sorted ``(table, frozenset(columns))`` pairs, all lower-case.
 SchemaKey = tuple[tuple[str, frozenset[str]], ...]
 ColumnsByTable = dict[str, frozenset[str]]
 
-DIALECT = "sqlite"
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike, exp.Glob)
 _SYMMETRIC = (exp.EQ, exp.NEQ)
 _SIMPLE_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_#]*")
 
 
-def _text(node: exp.Expression) -> str:
-    # copy=False: rendering is read-only here (sqlite-parsed trees trigger none of the generator's
-    # rewrites: QUALIFY, DISTINCT ON, semi/anti joins), and skipping the copy halves the cost.
-    return node.sql(dialect=DIALECT, copy=False)
 
 
 def _enclosing_selects(node: exp.Expression):
@@ -244,8 +242,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def normalize(tree: exp.Query, schema: SchemaKey | None = None) -> exp.Query:
-    """Return a canonical copy of ``tree``; the input is not modified.
+def normalize(tree: exp.Query, schema: SchemaKey | None = None, copy: bool = True) -> exp.Query:
+    """Return a canonical copy of ``tree``; the input is not modified unless ``copy`` is False.
 
     Example:
         >>> import sqlglot
@@ -259,12 +257,13 @@ def normalize(tree: exp.Query, schema: SchemaKey | None = None) -> exp.Query:
     Args:
         tree: a parsed query (left untouched).
         schema: optional hashable schema (``parsing.schema_key``) to qualify bare columns in joins.
+        copy: False to edit ``tree`` itself (a tree nobody else holds, e.g. freshly parsed).
 
     Returns:
         The canonical tree.
     """
     columns = dict(schema) if schema else None
-    result = tree.copy()
+    result = tree.copy() if copy else tree
     for rule in RULES:
         result = rule(result, columns)
     return result

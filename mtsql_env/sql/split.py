@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-DIALECT = "sqlite"
+from mtsql_env.sql.dialect import DIALECT
+from mtsql_env.sql.dialect import text as _text
+
 
 #: Spider's clause keys, in SQL order.
 CLAUSES: tuple[str, ...] = (
@@ -24,10 +26,6 @@ KEYWORDS: dict[str, str] = {
 _SET_KEYS = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}
 
 
-def _text(node: exp.Expression) -> str:
-    # copy=False: rendering is read-only here (sqlite-parsed trees trigger none of the generator's
-    # rewrites: QUALIFY, DISTINCT ON, semi/anti joins), and skipping the copy halves the cost.
-    return node.sql(dialect=DIALECT, copy=False)
 
 
 def set_operation_key(node: exp.Expression) -> str | None:

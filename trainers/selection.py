@@ -99,6 +99,7 @@ class SampledTrajectory:
     exec: int | None = None
     exact: int | None = None
     hardness: str | None = None  # of the gold SQL (official evaluator levels)
+    gold_error: str | None = None  # the gold SQL failed to run: the item cannot be scored
     dialogue_id: str = ""
     turn: int = 0
     db_id: str = ""

@@ -266,3 +266,40 @@ def test_grpo_raises_two_choice_reward(tiny, tmp_path):
     first, last = sum(rewards[:5]) / 5, sum(rewards[-5:]) / 5
     # A random policy rarely starts with A or B (reward ~0); choosing at all is worth ~1 on average.
     assert last > first + 0.5, rewards
+
+
+def test_rollout_func_path_masks_env_tokens(tiny, tmp_path):
+    """rollout_mode='rollout_func': token-level rollouts (trainers/rollout.py) with env_mask, 2 optimiser steps."""
+    model, tokenizer = tiny
+
+    def token_checksum(completion_ids, **kwargs):
+        """A stand-in reward with spread (the junk model earns 0 from the env), so parameters move."""
+        return [float(sum(ids) % 5) for ids in completion_ids]
+
+    config = small_config(
+        tmp_path,
+        rollout_mode="rollout_func",
+        max_completion_length=96,  # replies plus environment feedback
+        max_reply_tokens=8,  # per reply
+        max_steps_per_turn=3,
+        temperature=1.0,
+        reward_weights=[1.0],  # for token_checksum; the env reward is added with weight 1, components with 0
+    )
+    trainer = build_grpo_trainer(config, model, tokenizer=tokenizer, reward_funcs=[token_checksum])
+    prompts = [row["prompt"] for row in trainer.train_dataset.select([0, 0])]
+    trainer.model.train()
+    out = trainer.rollout_func(prompts, trainer)
+    assert trainer.model.training  # the rollout's eval mode is undone (TRL logs by the model's mode)
+    for completion, mask, logprobs, summary in zip(
+        out["completion_ids"], out["env_mask"], out["logprobs"], out["mtsql_summary"]
+    ):
+        assert len(completion) == len(mask) == len(logprobs) <= config.max_completion_length
+        assert mask[0] == 1 and 0 in mask  # the model speaks first, then the environment answers
+        env_text = tokenizer.decode([t for t, m in zip(completion, mask) if m == 0])
+        assert "Format error" in env_text or "Candidate" in env_text or "Execution" in env_text
+        assert summary["steps"] >= 1
+    before = {n: p.detach().clone() for n, p in trainer.model.named_parameters()}
+    trainer.train()
+    logs = [e for e in trainer.state.log_history if "loss" in e]
+    assert len(logs) == 2 and all("rewards/env_reward/mean" in e and "env/steps" in e for e in logs)
+    assert any(not torch.equal(p, before[n]) for n, p in trainer.model.named_parameters())

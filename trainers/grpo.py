@@ -140,7 +140,8 @@ def rollout_summary(source: Any) -> dict[str, Any]:
         "components": components,
         "answered": float(bool(source.turn_results)),
         "steps": len(source.step_rewards),
-        # The env's feedback to a bad action starts with "Format error:" (mtsql_env.env).
+        # The env's feedback to a bad action starts with "Format error:" (mtsql_env.env). The last step's
+        # feedback never enters the conversation, so a format error at the very last step is not counted.
         "format_errors": sum(
             1
             for m in source.messages[2:]
@@ -229,6 +230,7 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
 
     def rollout_func(prompts: list, trainer: Any) -> dict[str, list]:
         model = trainer.accelerator.unwrap_model(trainer.model)
+        was_training = model.training  # the backend switches the model to eval mode; TRL needs it back
         while len(envs) < len(prompts):
             envs.append(env_factory()._env)
         generation = GenerationConfig(
@@ -251,7 +253,6 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
             if key not in episodes:
                 raise KeyError("a prompt that is not from the training rows reached rollout_func")
             specs.append({"options": episodes[key]})
-        was_training = model.training
         model.eval()
         try:
             rollouts = collector.collect(specs)

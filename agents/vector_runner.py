@@ -1,0 +1,185 @@
+"""Drive a Gymnasium vector env with one agent, batching every step's generation across episodes.
+
+`run_vector(envs, agent)` plays episodes ``0 .. episodes-1`` (by index, like `run_agent`), keeping every
+sub-env busy: when a slot's episode ends it is reset (``options={"reset_mask": ..., "index": next}``) with
+the next episode at once. Each step the agent acts for all busy slots in one call
+(``agent.act_batch(observations, infos, slots=...)``), so an `LLMAgent` generates for all of them in one
+backend batch. Per-turn records have exactly the shape `mtsql_agents.runner.run_episode` produces, and
+the summary is `mtsql_agents.runner.summarize`, so results compare one to one with `run_agent`.
+
+Agents: an agent with ``supports_slots = True`` (`LLMAgent`) keeps one history per slot; any other
+`Agent` (they keep one episode's state) is deep-copied once per slot and called slot by slot.
+
+Works with sync and async vector envs in any autoreset mode. Slots with no episode left are stepped with
+an empty action whose result is ignored (vector envs step every sub-env).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .base import ActionLike, Agent
+from .runner import RunResult, summarize
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["run_vector", "unbatch_info"]
+
+
+def unbatch_info(infos: dict[str, Any], index: int) -> dict[str, Any]:
+    """The ``info`` dict of sub-env ``index`` out of a vector env's batched infos.
+
+    Gymnasium batches each key into an array with a ``_key`` mask and nested dicts recursively; keys a
+    sub-env did not report come back as None, numpy scalars as Python values.
+
+    Example:
+        >>> import numpy as np
+        >>> infos = {"turn": np.array([0, 2]), "_turn": np.array([True, True]),
+        ...          "sql": np.array([None, "SELECT 1"], dtype=object), "_sql": np.array([False, True])}
+        >>> unbatch_info(infos, 1)
+        {'turn': 2, 'sql': 'SELECT 1'}
+        >>> unbatch_info(infos, 0)
+        {'turn': 0, 'sql': None}
+    """
+    out: dict[str, Any] = {}
+    for key, value in infos.items():
+        if not isinstance(key, str) or key.startswith("_"):
+            continue
+        mask = infos.get(f"_{key}")
+        if mask is not None and not mask[index]:
+            out[key] = None
+        elif isinstance(value, dict):
+            out[key] = _unbatch_nested(value, index)
+        else:
+            item = value[index]
+            out[key] = item.item() if isinstance(item, np.generic) else item
+    return out
+
+
+def _unbatch_nested(value: dict[Any, Any], index: int) -> dict[str, Any] | None:
+    # Gymnasium stores a None that follows another sub-env's dict under the integer key `index`.
+    if index in value and value[index] is None:
+        return None
+    keys = [k for k in value if isinstance(k, str) and not k.startswith("_")]
+    if keys and not any(value.get(f"_{k}", np.ones(index + 1, dtype=bool))[index] for k in keys):
+        return None
+    return unbatch_info(value, index)
+
+
+def _turn_record(info: dict[str, Any], *, truncated: bool, steps: int, format_errors: int) -> dict[str, Any]:
+    """One per-turn record, field for field the shape `run_episode` produces (a test ties the two)."""
+    result = info["turn_result"]
+    return {
+        "dialogue_id": info["dialogue_id"],
+        "db_id": info["db_id"],
+        "turn": result["turn_index"] if result else info["turn_index"],
+        "sql": result["sql"] if result else None,
+        "exact": (result["exact"] or 0) if result else 0,
+        "exec": (result["exec"] or 0) if result else 0,
+        "hardness": result["hardness"] if result else None,
+        "gold_error": result["gold_error"] if result else None,
+        "forced": result["forced"] if result else False,
+        "truncated": truncated,
+        "steps": steps,
+        "format_errors": format_errors,
+        **{f"reward_{name}": value for name, value in info["turn_reward_components"].items()},
+    }
+
+
+class _PerSlotAgents:
+    """Adapts an agent that keeps one episode's state: one deep copy per slot."""
+
+    def __init__(self, agent: Agent, num_slots: int) -> None:
+        self.copies = [copy.deepcopy(agent) for _ in range(num_slots)]
+
+    def reset(self, observation: str, info: dict[str, Any], *, slot: int) -> None:
+        self.copies[slot].reset(observation, info)
+
+    def act_batch(self, observations: list[str], infos: list[dict[str, Any]], *, slots: list[int]) -> list[ActionLike]:
+        return [self.copies[s].act(o, i) for s, o, i in zip(slots, observations, infos)]
+
+
+def run_vector(
+    envs: Any,
+    agent: Agent,
+    episodes: int | None = None,
+    *,
+    seed: int = 0,
+    progress: bool = True,
+) -> RunResult:
+    """Play ``episodes`` episodes (all by default) across the sub-envs of ``envs``, in batched steps.
+
+    Args:
+        envs: a ``gymnasium.vector.VectorEnv`` of MTSQL envs (``gym.make_vec(..., vectorization_mode=...)``);
+            for async envs keep ``shared_memory`` off or use the package's `UnicodeText` spaces.
+        agent: any `Agent`; one with ``supports_slots`` is served in one ``act_batch`` call per step.
+        episodes: how many episodes, by index from 0 (capped at the env's episode count).
+        seed: seeds the sub-envs on the first reset (sub-env ``i`` gets ``seed + i``).
+        progress: show a tqdm bar over finished episodes.
+
+    Returns:
+        A `RunResult` whose turns are ordered by episode index, as `run_agent` orders them.
+    """
+    num_envs = envs.num_envs
+    total = int(envs.get_attr("num_episodes")[0])
+    count = total if episodes is None else min(episodes, total)
+    policy = agent if getattr(agent, "supports_slots", False) else _PerSlotAgents(agent, num_envs)
+    start_time = time.perf_counter()
+    observations, _ = envs.reset(seed=seed)
+    observations = list(observations)
+    infos: list[dict[str, Any]] = [{} for _ in range(num_envs)]
+    episode_of: list[int | None] = [None] * num_envs
+    counters = [[0, 0] for _ in range(num_envs)]  # steps and format errors in the current turn
+    turns_by_episode: dict[int, list[dict[str, Any]]] = {}
+    next_episode = 0
+    bar = tqdm(total=count, desc=getattr(agent, "name", "agent"), unit="episode", disable=not progress)
+
+    def start(slot: int) -> None:
+        nonlocal next_episode
+        mask = np.zeros(num_envs, dtype=np.bool_)
+        mask[slot] = True
+        batch_obs, batch_infos = envs.reset(options={"reset_mask": mask, "index": next_episode})
+        observations[slot], infos[slot] = batch_obs[slot], unbatch_info(batch_infos, slot)
+        episode_of[slot], counters[slot] = next_episode, [0, 0]
+        turns_by_episode[next_episode] = []
+        next_episode += 1
+        policy.reset(observations[slot], infos[slot], slot=slot)
+
+    for slot in range(min(num_envs, count)):
+        start(slot)
+    try:
+        while any(e is not None for e in episode_of):
+            busy = [s for s in range(num_envs) if episode_of[s] is not None]
+            chosen = policy.act_batch([observations[s] for s in busy], [infos[s] for s in busy], slots=busy)
+            actions: list[ActionLike] = [""] * num_envs
+            for slot, action in zip(busy, chosen):
+                actions[slot] = action
+            batch_obs, _, terminated, truncated, batch_infos = envs.step(tuple(actions))
+            for slot in busy:
+                observations[slot], info = batch_obs[slot], unbatch_info(batch_infos, slot)
+                infos[slot] = info
+                counters[slot][0] += 1
+                counters[slot][1] += info["format_error"] is not None
+                if info["turn_result"] is not None or truncated[slot]:
+                    steps, errors = counters[slot]
+                    record = _turn_record(info, truncated=bool(truncated[slot]), steps=steps, format_errors=errors)
+                    turns_by_episode[episode_of[slot]].append(record)
+                    counters[slot] = [0, 0]
+                if terminated[slot] or truncated[slot]:
+                    bar.update(1)
+                    episode_of[slot] = None
+                    if next_episode < count:
+                        start(slot)
+    finally:
+        bar.close()
+    turns = [record for index in sorted(turns_by_episode) for record in turns_by_episode[index]]
+    result = RunResult(getattr(agent, "name", "agent"), turns, time.perf_counter() - start_time)
+    result.summary = summarize(turns)
+    logger.info("%s: %d episodes on %d sub-envs, %d turns in %.2fs", result.agent, count, num_envs, len(turns), result.wall_time_s)
+    return result

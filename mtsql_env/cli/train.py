@@ -1,0 +1,178 @@
+"""``mtsql train grpo|ppo|sft [--config FILE.yaml] [--key value ...]``: train a policy on the environment.
+
+Every field of the trainer's config dataclasses is a ``--key value`` flag (`transformers.HfArgumentParser`);
+``--config`` reads the same keys from a flat YAML file, and flags given on the command line override it.
+``mtsql train sft --help`` lists every key. The trainers (torch, transformers, TRL) are imported only
+when a trainer runs, so ``mtsql --help`` and ``mtsql train --help`` stay instant and work without them.
+
+``model_name_or_path: mtsql-tiny`` builds the tiny untrained test model (`mtsql_agents.tiny`) on the spot,
+into ``<output_dir>/tiny_model`` (SFT: ``<run_dir>/tiny_model``): the CPU quick configs in
+``examples/configs/`` use it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+TRAIN_EXTRA = 'pip install "mtsql[train]"'
+#: The ``model_name_or_path`` that builds the tiny test model (same value as `mtsql_trainers.sft_config.TINY_MODEL`).
+TINY_MODEL = "mtsql-tiny"
+
+
+@dataclass(frozen=True)
+class TrainerSpec:
+    """Where a trainer's entry function and config dataclasses live (imported only when it runs)."""
+
+    module: str
+    entry: str
+    configs: tuple[str, ...]  # "module:Class", in the order the entry function takes them
+    help: str
+
+
+TRAINERS: dict[str, TrainerSpec] = {
+    "grpo": TrainerSpec(
+        "mtsql_trainers.grpo",
+        "train_grpo",
+        ("mtsql_trainers.grpo_config:MTSQLGRPOConfig",),
+        "GRPO over TRL's GRPOTrainer (environment tools or token-level rollouts), optional curriculum",
+    ),
+    "ppo": TrainerSpec(
+        "mtsql_trainers.ppo",
+        "train_ppo",
+        ("mtsql_trainers.ppo_config:PPOConfig",),
+        "multi-turn PPO (value head, GAE over agent tokens, optional KL to a reference)",
+    ),
+    "sft": TrainerSpec(
+        "mtsql_trainers.sft",
+        "train_sft",
+        ("mtsql_trainers.sft_config:SelfTaughtConfig", "mtsql_trainers.sft_config:SFTConfig"),
+        "self-taught SFT warm start: sample, select, build, train (--stage sample|select|build|train|all)",
+    ),
+}
+
+
+class _PassThroughParser(argparse.ArgumentParser):
+    """A subcommand parser that keeps every remaining argument for the trainer's own parser.
+
+    The flags depend on the trainer's config dataclasses, which need torch to import, so they are
+    parsed in `run`, not here.
+    """
+
+    def parse_known_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None):
+        namespace = namespace if namespace is not None else argparse.Namespace()
+        for key, value in self._defaults.items():
+            setattr(namespace, key, value)
+        namespace.trainer_args = list(args if args is not None else sys.argv[1:])
+        return namespace, []
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "train",
+        help="train a policy: GRPO, PPO or the self-taught SFT warm start",
+        description=(
+            "Train a policy on the environment. Each trainer takes --config FILE.yaml and/or --key value flags "
+            "(every field of its config); `mtsql train TRAINER --help` lists them. "
+            f"Needs the train extra: {TRAIN_EXTRA}."
+        ),
+    )
+    trainers = parser.add_subparsers(dest="trainer", metavar="TRAINER", parser_class=_PassThroughParser)
+    for name, spec in TRAINERS.items():
+        sub = trainers.add_parser(name, help=spec.help, add_help=False)
+        sub.set_defaults(func=run, trainer=name)
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+
+
+def _import(path: str) -> Any:
+    module, _, attribute = path.partition(":")
+    return getattr(importlib.import_module(module), attribute) if attribute else importlib.import_module(module)
+
+
+def load_trainer(name: str) -> tuple[Any, tuple[type, ...]]:
+    """The entry function and config classes of a trainer, or an ImportError naming the extra."""
+    spec = TRAINERS[name]
+    try:
+        entry = getattr(importlib.import_module(spec.module), spec.entry)
+        configs = tuple(_import(path) for path in spec.configs)
+    except ImportError as err:
+        raise ImportError(f"mtsql train {name} needs torch, transformers and TRL ({err}): {TRAIN_EXTRA}") from err
+    return entry, configs
+
+
+def parse_trainer_args(name: str, argv: Sequence[str], configs: tuple[type, ...]) -> tuple[Any, ...] | None:
+    """Build the config dataclasses from ``--config FILE.yaml`` and flags (flags win); None after ``--help``."""
+    from transformers import HfArgumentParser
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--config")
+    known, rest = pre.parse_known_args(list(argv))
+    parser = HfArgumentParser(configs, prog=f"mtsql train {name}")
+    parser.add_argument("--config", metavar="FILE.yaml", help="read these keys from a YAML file; flags override it")
+    if "-h" in rest or "--help" in rest:
+        parser.print_help()
+        return None
+    if known.config:
+        import yaml
+
+        values = yaml.safe_load(Path(known.config).read_text()) or {}
+        if not isinstance(values, dict):
+            raise SystemExit(f"mtsql train {name}: {known.config} must hold a mapping of keys to values")
+        dests = {action.dest for action in parser._actions}
+        unknown = sorted(set(values) - dests)
+        if unknown:
+            raise SystemExit(f"mtsql train {name}: unknown key(s) in {known.config}: {', '.join(unknown)}")
+        parser.set_defaults(**values)
+    *parsed, extra = parser.parse_args_into_dataclasses(rest, look_for_args_file=False)
+    return tuple(parsed)
+
+
+def _resolve_tiny_model(config: Any) -> None:
+    """Replace ``model_name_or_path: mtsql-tiny`` by a freshly built tiny model (GRPO, PPO; SFT does its own)."""
+    if getattr(config, "model_name_or_path", None) != TINY_MODEL or hasattr(config, "run_dir"):
+        return
+    from mtsql_agents.tiny import build_tiny_model
+
+    folder = Path(getattr(config, "output_dir", None) or ".") / "tiny_model"
+    if not (folder / "config.json").exists():
+        build_tiny_model(folder)
+    config.model_name_or_path = str(folder)
+
+
+def summarize_result(result: Any) -> dict[str, Any]:
+    """A short JSON-able view of a trainer's result: where it saved, and its last logged numbers."""
+    summary: dict[str, Any] = {"output_dir": getattr(result, "output_dir", None)}
+    if getattr(result, "model_dir", None):
+        summary["model_dir"] = result.model_dir
+    for name in ("rounds", "buckets"):
+        value = getattr(result, name, None)
+        if value:
+            summary[name] = len(value)
+    history = getattr(result, "history", None) or getattr(result, "log_history", None) or getattr(result, "metrics", None)
+    if isinstance(history, list) and history:
+        last = {k: v for k, v in history[-1].items() if isinstance(v, (int, float, str))}
+        summary["last_log"] = last
+    return summary
+
+
+def run(args: argparse.Namespace) -> int:
+    name = args.trainer
+    entry, configs = load_trainer(name)
+    parsed = parse_trainer_args(name, args.trainer_args, configs)
+    if parsed is None:
+        return 0
+    for config in parsed:
+        _resolve_tiny_model(config)
+    logger.info("mtsql train %s: %s", name, ", ".join(type(c).__name__ for c in parsed))
+    result = entry(*parsed)
+    print(json.dumps(summarize_result(result), indent=2, default=str))
+    return 0

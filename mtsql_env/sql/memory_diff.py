@@ -15,14 +15,21 @@ they are *shown* without the table qualifier when the column name is unambiguous
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlglot import exp
 
-from mtsql_env.sql.dialect import DIALECT, text
-from mtsql_env.sql.parsing import CACHE_SIZE, SchemaLike, canonical_tree, clean_sql, schema_key
+from mtsql_env.sql.dialect import short_column_text, text
+from mtsql_env.sql.normalize import SchemaKey
+from mtsql_env.sql.parsing import (
+    CACHE_SIZE,
+    SchemaLike,
+    canonical_clauses,
+    canonical_tree,
+    clean_sql,
+    schema_key,
+)
 from mtsql_env.sql.split import KEYWORDS, render_query, split_set_operations, unwrap
 
 logger = logging.getLogger(__name__)
@@ -137,7 +144,61 @@ def _describe(change: ClauseChange) -> str:
 
 # -- extracting the parts of one canonical query -----------------------------------------------------
 
-_Item = tuple[str, exp.Expression | str]  # (comparison key, node to display or display text)
+#: Item roots whose rendering looks at their parent: shown from a detached copy, as written before.
+_PARENT_SENSITIVE = (
+    exp.Anonymous, exp.Like, exp.ILike, exp.Mod, exp.Values, exp.GroupConcat, exp.GenerateSeries,
+    exp.ExplodingGenerateSeries,
+)
+
+
+class _Item:
+    """One compared item: its canonical text (the comparison key) and how to show it to people.
+
+    ``names`` are the column names the item writes qualified (``table.col``); how the item is shown
+    depends only on which of them are ambiguous in the two queries, so that text is remembered per
+    ambiguous subset.
+    """
+
+    __slots__ = ("key", "node", "names", "plain", "_shown")
+
+    def __init__(self, key: str, node: exp.Expression | None = None) -> None:
+        self.key = key
+        self.node = node
+        self._shown: dict[frozenset[str], str] = {}
+        if node is None:
+            self.names: frozenset[str] = frozenset()
+            self.plain = True
+            return
+        columns = [c for c in node.find_all(exp.Column) if c.table]
+        self.names = frozenset(c.name for c in columns)
+        # Rendered in place unless a qualified column is a Column subclass or the root's text
+        # depends on its parent (then a detached copy is rendered, exactly as before).
+        self.plain = all(type(c) is exp.Column for c in columns) and not isinstance(node, _PARENT_SENSITIVE)
+
+    def shown(self, ambiguous: frozenset[str]) -> str:
+        """Text for people: ``table.col`` shown as ``col`` unless ``col`` is ambiguous."""
+        if not self.names:
+            return self.key
+        keep = self.names & ambiguous
+        text = self._shown.get(keep)
+        if text is None:
+            if not self.plain:
+                text = _shown_from_copy(self.node, ambiguous)
+            elif keep == self.names:
+                text = self.key
+            else:
+                text = short_column_text(self.node, keep)
+            self._shown[keep] = text
+        return text
+
+
+def _shown_from_copy(item: exp.Expression, ambiguous: frozenset[str]) -> str:
+    def shorten(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.table and node.name not in ambiguous:
+            return exp.column(node.args["this"].copy())
+        return node
+
+    return text(item.transform(shorten))
 
 
 def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
@@ -146,7 +207,8 @@ def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
     return list(node.flatten()) if isinstance(node, exp.And) else [node]
 
 
-_key = text
+def _nodes(nodes) -> list[_Item]:
+    return [_Item(text(node), node) for node in nodes]
 
 
 def _parts(tree: exp.Expression) -> dict[str, list[_Item]]:
@@ -155,107 +217,112 @@ def _parts(tree: exp.Expression) -> dict[str, list[_Item]]:
     parts: dict[str, list[_Item]] = {}
     tables = sorted({t.name for t in outer.find_all(exp.Table) if t.name})
     if tables:
-        parts["tables"] = [(t, t) for t in tables]
+        parts["tables"] = [_Item(t) for t in tables]
     if not isinstance(main, exp.Select):
         return parts
     joins = [c for j in main.args.get("joins") or () for c in _conjuncts(j.args.get("on"))]
     if joins:
-        parts["joins"] = [(_key(c), c) for c in joins]
-    select = [(_key(e), e) for e in main.expressions]
+        parts["joins"] = _nodes(joins)
+    select = _nodes(main.expressions)
     if main.args.get("distinct"):
-        select.insert(0, ("DISTINCT", "DISTINCT"))
+        select.insert(0, _Item("DISTINCT"))
     if select:
         parts["select"] = select
     where = main.args.get("where")
     if where is not None:
-        parts["filters"] = [(_key(c), c) for c in _conjuncts(where.this)]
+        parts["filters"] = _nodes(_conjuncts(where.this))
     group = main.args.get("group")
     if group is not None and group.expressions:
-        parts["groupBy"] = [(_key(e), e) for e in group.expressions]
+        parts["groupBy"] = _nodes(group.expressions)
     having = main.args.get("having")
     if having is not None:
-        parts["having"] = [(_key(c), c) for c in _conjuncts(having.this)]
+        parts["having"] = _nodes(_conjuncts(having.this))
     order = main.args.get("order") or (outer.args.get("order") if chain else None)
     if order is not None and order.expressions:
-        parts["orderBy"] = [(_key(e), e) for e in order.expressions]
+        parts["orderBy"] = _nodes(order.expressions)
     limit = main.args.get("limit") or (outer.args.get("limit") if chain else None)
     if limit is not None:
         node = limit.expression if limit.expression is not None else limit
-        parts["limit"] = [(_key(node), node)]
+        parts["limit"] = _nodes([node])
     if chain:
-        ops = []
-        for op, distinct, right in chain:
-            text = f"{KEYWORDS[op]}{'' if distinct else ' ALL'} {render_query(right)}"
-            ops.append((text, text))
-        parts["setOperation"] = ops
+        parts["setOperation"] = [
+            _Item(f"{KEYWORDS[op]}{'' if distinct else ' ALL'} {render_query(right)}") for op, distinct, right in chain
+        ]
     return parts
 
 
-def _qualified_columns(tree: exp.Expression) -> dict[str, set[str]]:
+@dataclass(frozen=True)
+class _Facts:
+    """What the diff needs from one canonical query, computed once per (SQL, schema)."""
+
+    parts: dict[str, list[_Item]]
+    owners: dict[str, frozenset[str]]  # column name -> qualifiers it is written with ("" for bare)
+    text: str  # the whole canonical query, to tell identical queries
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _facts(cleaned: str, schema: SchemaKey | None) -> _Facts | None:
+    tree = canonical_tree(cleaned, schema)
+    if tree is None:
+        return None
     owners: dict[str, set[str]] = {}
     for column in tree.find_all(exp.Column):
         owners.setdefault(column.name, set()).add(column.table)
-    return owners
+    clauses = canonical_clauses(cleaned, schema)  # the tree above, rendered once and cached
+    text_ = " ".join(f"{KEYWORDS[key]} {value}" for key, value in clauses.items())
+    return _Facts(_parts(tree), {name: frozenset(tables) for name, tables in owners.items()}, text_)
 
 
-def _display(item: exp.Expression | str, ambiguous: frozenset[str]) -> str:
-    """Item text for people: ``table.col`` shown as ``col`` unless ``col`` is ambiguous."""
-    if isinstance(item, str):
-        return item
-    if not any(isinstance(c, exp.Column) and c.table for c in item.find_all(exp.Column)):
-        return _key(item)
-
-    def shorten(node: exp.Expression) -> exp.Expression:
-        if isinstance(node, exp.Column) and node.table and node.name not in ambiguous:
-            return exp.column(node.args["this"].copy())
-        return node
-
-    return _key(item.transform(shorten))
+def _counts(items: list[_Item]) -> dict[str, int]:
+    # A plain dict: Counter's Mapping check costs more than the counting on these short lists.
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.key] = counts.get(item.key, 0) + 1
+    return counts
 
 
 def _compare(clause: str, cand: list[_Item], prev: list[_Item], ambiguous: frozenset[str]) -> ClauseChange:
-    prev_left = Counter(key for key, _ in prev)
+    prev_left = _counts(prev)
     kept, added = [], []
-    for key, node in cand:
-        if prev_left[key] > 0:
-            prev_left[key] -= 1
-            kept.append(_display(node, ambiguous))
+    for item in cand:
+        if prev_left.get(item.key, 0) > 0:
+            prev_left[item.key] -= 1
+            kept.append(item.shown(ambiguous))
         else:
-            added.append(_display(node, ambiguous))
-    cand_keys = Counter(key for key, _ in cand)
+            added.append(item.shown(ambiguous))
+    cand_keys = _counts(cand)
     dropped = []
-    for key, node in prev:
-        if cand_keys[key] > 0:
-            cand_keys[key] -= 1
+    for item in prev:
+        if cand_keys.get(item.key, 0) > 0:
+            cand_keys[item.key] -= 1
         else:
-            dropped.append(_display(node, ambiguous))
-    if clause == "orderBy" and not added and not dropped and [k for k, _ in cand] != [k for k, _ in prev]:
+            dropped.append(item.shown(ambiguous))
+    if clause == "orderBy" and not added and not dropped and [i.key for i in cand] != [i.key for i in prev]:
         # Same sort keys in another order is a different sort.
-        return ClauseChange(clause, (), tuple(kept), tuple(_display(n, ambiguous) for _, n in prev))
+        return ClauseChange(clause, (), tuple(kept), tuple(item.shown(ambiguous) for item in prev))
     return ClauseChange(clause, tuple(kept), tuple(added), tuple(dropped))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _diff(candidate: str, previous: str | None, schema) -> QueryDiff:
+def _diff(candidate: str, previous: str | None, schema: SchemaKey | None) -> QueryDiff:
     if previous is None or not previous:
         return QueryDiff((), False, note="no previous SQL to compare with (first turn)")
-    cand_tree = canonical_tree(candidate, schema)
-    prev_tree = canonical_tree(previous, schema)
-    if cand_tree is None or prev_tree is None:
-        which = [name for name, tree in (("candidate", cand_tree), ("previous", prev_tree)) if tree is None]
+    cand, prev = _facts(candidate, schema), _facts(previous, schema)
+    if cand is None or prev is None:
+        which = [name for name, facts in (("candidate", cand), ("previous", prev)) if facts is None]
         return QueryDiff((), False, note=f"cannot compare: the {' and the '.join(which)} SQL does not parse")
-    owners = _qualified_columns(cand_tree)
-    for name, tables in _qualified_columns(prev_tree).items():
-        owners.setdefault(name, set()).update(tables)
-    ambiguous = frozenset(name for name, tables in owners.items() if len(tables) > 1)
-    cand_parts, prev_parts = _parts(cand_tree), _parts(prev_tree)
-    changes = tuple(
-        _compare(part, cand_parts.get(part, []), prev_parts.get(part, []), ambiguous)
-        for part in PARTS
-        if part in cand_parts or part in prev_parts
+    none: frozenset[str] = frozenset()
+    ambiguous = frozenset(
+        name
+        for name in cand.owners.keys() | prev.owners.keys()
+        if len(cand.owners.get(name, none) | prev.owners.get(name, none)) > 1
     )
-    identical = render_query(cand_tree) == render_query(prev_tree)
-    return QueryDiff(changes, identical)
+    changes = tuple(
+        _compare(part, cand.parts.get(part, []), prev.parts.get(part, []), ambiguous)
+        for part in PARTS
+        if part in cand.parts or part in prev.parts
+    )
+    return QueryDiff(changes, cand.text == prev.text)
 
 
 def diff_queries(candidate_sql: str, previous_sql: str | None, schema: SchemaLike = None) -> QueryDiff:

@@ -1,9 +1,11 @@
 """Rewrite a parsed query into a canonical tree, so equal-meaning spellings render to the same text.
 
-``normalize`` copies its input once and runs ``RULES`` in order on the copy, each a pure ``tree -> tree``
-pass that edits the copy in place (the shape of sqlglot's optimizer rules). It deliberately avoids
-``sqlglot.optimizer.optimize`` (about 15 ms a query) and ``qualify`` (needs a full schema, ~2 ms): the
-passes here are cheap tree walks that need no schema, and use one only to qualify bare columns.
+``normalize`` copies its input once (or not at all, for a tree nobody else holds) and runs ``RULES`` in
+order, each a ``tree -> tree`` pass that edits the tree in place (the shape of sqlglot's optimizer
+rules). It deliberately avoids ``sqlglot.optimizer.optimize`` (about 15 ms a query) and ``qualify``
+(needs a full schema, ~2 ms): the passes here are cheap and need no schema, and use one only to qualify
+bare columns. The passes share one walk of the tree (``Nodes``): walking costs about as much as a
+pass's own work, so ``normalize`` walks once, and again only when a pass adds nodes.
 
 What each pass does and why is documented on the pass; ``parsing.canonical_clauses`` summarises it.
 """
@@ -27,7 +29,45 @@ _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp
 _SYMMETRIC = (exp.EQ, exp.NEQ)
 _SIMPLE_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_#]*")
 
+#: Node kinds the passes visit, by the class test ``find_all`` would make.
+_KINDS: tuple[tuple[str, tuple[type, ...]], ...] = (
+    ("columns", (exp.Column,)),
+    ("identifiers", (exp.Identifier, exp.Anonymous)),
+    ("selects", (exp.Select,)),
+    ("joins", (exp.Join,)),
+    ("filters", (exp.Where, exp.Having)),
+    ("groups", (exp.Group,)),
+    ("ordered", (exp.Ordered,)),
+)
+_KINDS_OF: dict[type, tuple[str, ...]] = {}
 
+
+class Nodes:
+    """The nodes of one tree by kind, in breadth-first order: what ``tree.find_all(kind)`` would yield.
+
+    The passes share it instead of walking the tree once or more each. It stays valid while passes
+    only edit nodes, replace a column by a literal (recorded in ``dropped``) or drop an alias wrapper;
+    the order of nodes of one kind only matters between a node and its descendants, and breadth-first
+    order keeps ancestors first whatever the tree's shape. A pass that adds nodes sets ``stale``.
+    """
+
+    __slots__ = ("all", "columns", "identifiers", "selects", "joins", "filters", "groups", "ordered", "stale")
+
+    def __init__(self, tree: exp.Expression) -> None:
+        self.all = list(tree.walk())
+        for name, _ in _KINDS:
+            setattr(self, name, [])
+        self.stale = False
+        for node in self.all:
+            kinds = _KINDS_OF.get(type(node))
+            if kinds is None:
+                kinds = _KINDS_OF[type(node)] = tuple(name for name, cls in _KINDS if issubclass(type(node), cls))
+            for name in kinds:
+                getattr(self, name).append(node)
+
+
+def _nodes(tree: exp.Expression, nodes: Nodes | None) -> Nodes:
+    return Nodes(tree) if nodes is None or nodes.stale else nodes
 
 
 def _enclosing_selects(node: exp.Expression):
@@ -47,15 +87,19 @@ def _sources(select: exp.Select) -> list[exp.Expression]:
     return sources
 
 
-def quoted_values_to_strings(tree: exp.Query, columns: ColumnsByTable | None) -> exp.Query:
+def quoted_values_to_strings(
+    tree: exp.Query, columns: ColumnsByTable | None, nodes: Nodes | None = None
+) -> exp.Query:
     """Read a double-quoted "name" in a value position as the string it is meant to be.
 
     Spider gold writes ``WHERE name = "Ford"``; sqlglot parses it as a column, SQLite executes it as a
     string when no such column exists. Value positions: right operand of a comparison, an IN-list item,
     a BETWEEN bound. With a schema, a name that is a real column stays a column.
     """
-    known = set().union(*columns.values()) if columns else set()
-    for column in list(tree.find_all(exp.Column)):
+    nodes = _nodes(tree, nodes)
+    known: set[str] | None = None
+    replaced = []
+    for column in nodes.columns:
         ident = column.this
         if column.table or not isinstance(ident, exp.Identifier) or not ident.quoted:
             continue
@@ -65,19 +109,31 @@ def quoted_values_to_strings(tree: exp.Query, columns: ColumnsByTable | None) ->
             or (isinstance(parent, exp.In) and key == "expressions")
             or (isinstance(parent, exp.Between) and key in ("low", "high"))
         )
-        if in_value_position and ident.name.lower() not in known:
+        if not in_value_position:
+            continue
+        if known is None:
+            known = set().union(*columns.values()) if columns else set()
+        if ident.name.lower() not in known:
             column.replace(exp.Literal.string(ident.name))
+            replaced.append(column)
+    if replaced:  # detached: later passes must not see them (a literal needs none of their work)
+        gone = {id(column) for column in replaced}
+        nodes.columns = [column for column in nodes.columns if id(column) not in gone]
     return tree
 
 
-def lowercase_identifiers(tree: exp.Query, columns: ColumnsByTable | None = None) -> exp.Query:
+def lowercase_identifiers(
+    tree: exp.Query, columns: ColumnsByTable | None = None, nodes: Nodes | None = None
+) -> exp.Query:
     """Lower-case every identifier and unquote the ones that need no quotes (SQLite ignores case).
 
     Comments are dropped on the same walk: they are not part of the query.
     """
-    for node in tree.walk():
+    nodes = _nodes(tree, nodes)
+    for node in nodes.all:
         if node.comments:
             node.comments = None
+    for node in nodes.identifiers:
         if isinstance(node, exp.Identifier):
             name = node.name.lower()
             node.set("this", name)
@@ -87,14 +143,17 @@ def lowercase_identifiers(tree: exp.Query, columns: ColumnsByTable | None = None
     return tree
 
 
-def inline_select_aliases(tree: exp.Query, columns: ColumnsByTable | None = None) -> exp.Query:
+def inline_select_aliases(
+    tree: exp.Query, columns: ColumnsByTable | None = None, nodes: Nodes | None = None
+) -> exp.Query:
     """Drop ``SELECT expr AS name`` aliases and put ``expr`` where other clauses say ``name``.
 
     ``SELECT count(*) AS n ... ORDER BY n`` and ``SELECT count(*) ... ORDER BY count(*)`` are one query.
     SQLite resolves a name in WHERE/GROUP BY/HAVING to a real column before an alias (ORDER BY the other
     way round), so with a schema a name that is a column of the scope's tables is left alone there.
     """
-    for select in list(tree.find_all(exp.Select)):
+    nodes = _nodes(tree, nodes)
+    for select in list(nodes.selects):
         aliases: dict[str, exp.Expression] = {}
         for item in select.expressions:
             if isinstance(item, exp.Alias):
@@ -116,10 +175,13 @@ def inline_select_aliases(tree: exp.Query, columns: ColumnsByTable | None = None
                     continue
                 if next(_enclosing_selects(column), None) is select:
                     column.replace(aliases[column.name].copy())
+                    nodes.stale = True  # new nodes: later passes walk again
     return tree
 
 
-def resolve_table_aliases(tree: exp.Query, columns: ColumnsByTable | None) -> exp.Query:
+def resolve_table_aliases(
+    tree: exp.Query, columns: ColumnsByTable | None, nodes: Nodes | None = None
+) -> exp.Query:
     """Replace table aliases by table names, and qualify bare columns where that is unambiguous.
 
     Each SELECT is a scope; a qualified column resolves in the innermost scope that defines its
@@ -128,8 +190,9 @@ def resolve_table_aliases(tree: exp.Query, columns: ColumnsByTable | None) -> ex
     column gets the table of its scope when the scope has exactly one table, or, with a schema, when
     exactly one of the scope's tables has that column (else the search goes to the outer scope).
     """
+    nodes = _nodes(tree, nodes)
     scopes: dict[int, tuple[dict[str, str], dict[str, str]]] = {}
-    for select in tree.find_all(exp.Select):
+    for select in nodes.selects:
         qualifier_map: dict[str, str] = {}  # alias or table name -> canonical name
         tables: dict[str, str] = {}  # canonical name -> real table name (derived tables excluded)
         seen: dict[str, int] = {}
@@ -149,7 +212,7 @@ def resolve_table_aliases(tree: exp.Query, columns: ColumnsByTable | None) -> ex
                 qualifier_map[alias] = alias
         scopes[id(select)] = (qualifier_map, tables)
 
-    for column in list(tree.find_all(exp.Column)):
+    for column in nodes.columns:
         qualifier = column.table
         if qualifier:
             for select in _enclosing_selects(column):
@@ -206,32 +269,35 @@ def _sorted_conjunction(condition: exp.Expression, orient: bool) -> exp.Expressi
     return _and_all(sorted(parts, key=_text))
 
 
-def canonical_order(tree: exp.Query, columns: ColumnsByTable | None = None) -> exp.Query:
+def canonical_order(
+    tree: exp.Query, columns: ColumnsByTable | None = None, nodes: Nodes | None = None
+) -> exp.Query:
     """Sort what has no order: AND-ed conditions, ``=`` operands in joins, GROUP BY items; plain joins.
 
     ``a = 1 AND b = 2`` equals ``b = 2 AND a = 1``; ``ON t1.x = t2.y`` equals ``ON t2.y = t1.x``;
     ``INNER``/``CROSS``/comma joins are all the same join. ``ASC`` is dropped because it is the default.
     """
-    for join in tree.find_all(exp.Join):
+    nodes = _nodes(tree, nodes)
+    for join in nodes.joins:
         if (join.args.get("kind") or "").upper() in ("INNER", "CROSS"):
             join.set("kind", None)
         on = join.args.get("on")
         if on is not None:
             join.set("on", _sorted_conjunction(on, orient=True))
-    for clause in list(tree.find_all(exp.Where, exp.Having)):
+    for clause in nodes.filters:
         clause.set("this", _sorted_conjunction(clause.this, orient=False))
-    for group in tree.find_all(exp.Group):
+    for group in nodes.groups:
         items = group.expressions
         if len(items) > 1:
             group.set("expressions", sorted(items, key=_text))
-    for ordered in tree.find_all(exp.Ordered):
+    for ordered in nodes.ordered:
         if not ordered.args.get("desc"):
             ordered.set("desc", None)
             ordered.set("nulls_first", True)
     return tree
 
 
-Rule = Callable[[exp.Query, "ColumnsByTable | None"], exp.Query]
+Rule = Callable[[exp.Query, "ColumnsByTable | None", "Nodes | None"], exp.Query]
 #: The passes, in order: values before lower-casing (string case is kept), aliases before ordering.
 RULES: tuple[Rule, ...] = (
     quoted_values_to_strings,
@@ -264,6 +330,8 @@ def normalize(tree: exp.Query, schema: SchemaKey | None = None, copy: bool = Tru
     """
     columns = dict(schema) if schema else None
     result = tree.copy() if copy else tree
+    nodes = Nodes(result)
     for rule in RULES:
-        result = rule(result, columns)
+        result = rule(result, columns, nodes)
+        nodes = _nodes(result, nodes)
     return result

@@ -56,3 +56,22 @@ _LAZY.update(
         "parse_choice": "tasks",
     }
 )
+
+# The self-taught SFT warm start: sample, select (difficulty-aware rejection sampling), build, train
+_LAZY.update(
+    {
+        "SelfTaughtConfig": "sft_config",
+        "SFTConfig": "sft_config",
+        "train_sft": "sft",
+        "SFTResult": "sft",
+        "RoundStats": "sft",
+        "sample_trajectories": "sft",
+        "build_dataset": "sft",
+        "make_trainer": "sft",
+        "train_on_dataset": "sft",
+        "ensure_generation_template": "sft",
+        "SampledTrajectory": "selection",
+        "select_trajectories": "selection",
+        "select_item": "selection",
+    }
+)

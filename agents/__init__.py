@@ -37,3 +37,27 @@ def make_agent(name: str) -> Agent:
     if name not in BUILTIN_AGENTS:
         raise ValueError(f"unknown agent {name!r}; built-in agents: {', '.join(BUILTIN_AGENTS)}")
     return BUILTIN_AGENTS[name]()
+
+
+# PEP 562: the LLM layer loads on first use, so `import mtsql_agents` never imports torch or openai.
+_LAZY_EXPORTS = {
+    "LLMAgent": "llm",
+    "AgentStep": "llm",
+    "run_vector": "vector_runner",
+    "build_tiny_model": "tiny",
+    "Generation": "backends",
+    "GenerationBackend": "backends",
+    "GenerationConfig": "backends",
+    "BackendError": "backends",
+    "BackendUnavailableError": "backends",
+    "TransformersBackend": "backends",
+    "OpenAIBackend": "backends",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY_EXPORTS:
+        from importlib import import_module
+
+        return getattr(import_module(f"{__name__}.{_LAZY_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

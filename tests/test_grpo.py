@@ -268,6 +268,7 @@ def test_grpo_raises_two_choice_reward(tiny, tmp_path):
     assert last > first + 0.5, rewards
 
 
+@pytest.mark.slow  # 15-35 s on 2 busy cores (transformers generation, reply by reply)
 def test_rollout_func_path_masks_env_tokens(tiny, tmp_path):
     """rollout_mode='rollout_func': token-level rollouts (trainers/rollout.py) with env_mask, 2 optimiser steps."""
     model, tokenizer = tiny

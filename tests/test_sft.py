@@ -272,3 +272,16 @@ def test_train_sft_rounds_drop_solved_items_and_each_stage_runs_alone(tiny_model
     folder = tmp_path / "alone" / "round_0"
     assert (folder / "selected.jsonl").read_text() == (round0 / "selected.jsonl").read_text()
     assert (folder / "dataset.jsonl").read_text() == (round0 / "dataset.jsonl").read_text()
+
+
+def test_a_round_with_nothing_selected_trains_nothing(tmp_path: Path) -> None:
+    # The no-correct teacher cut off after 2 steps never answers: every sample is wrong, nothing is kept.
+    config = SelfTaughtConfig(
+        sampler="noisy-no-correct", data_dir="sample", num_samples=2, max_items=2, max_steps_per_turn=2,
+        rounds=1, run_dir=str(tmp_path),
+    )
+    result = train_sft(config, quick_args(tmp_path / "unused"))
+    (stats,) = result.rounds
+    assert (stats.samples, stats.correct_samples, stats.selected) == (4, 0, 0)
+    assert stats.model_dir is None and result.model_dir is None
+    assert not (tmp_path / "round_0" / "model").exists()

@@ -253,7 +253,7 @@ def sample_trajectories(
                         episode.messages.append(_render_action(action, step, native_tools))
                     observation, reward, terminated, truncated, info = envs[k].step(action)
                     episode.record(info, reward)
-                    if info.get("turn_result") is not None:
+                    if info.get("turn_result"):
                         episode.result = info["turn_result"]
                     if terminated or truncated:
                         episode.truncated = bool(truncated)
@@ -429,8 +429,7 @@ def train_on_dataset(dataset: datasets.Dataset, model: Any, training_args: Any, 
     """
     trainer = make_trainer(dataset, model, training_args, tokenizer=tokenizer)
     output = trainer.train()
-    trainer.save_model(training_args.output_dir)
-    trainer.processing_class.save_pretrained(training_args.output_dir)
+    trainer.save_model(training_args.output_dir)  # the tokenizer too, with the template it was trained with
     return {
         "output_dir": training_args.output_dir,
         "log_history": list(trainer.state.log_history),
@@ -498,11 +497,16 @@ def _base_model(config: SelfTaughtConfig) -> str:
 
 
 def _policy_model(config: SelfTaughtConfig, round_index: int, *, for_training: bool) -> str:
-    """The model that samples round r (the previous round's) or that round r trains from."""
-    if round_index > 0 and not (for_training and config.restart_from_base):
-        previous = _round_dir(config, round_index - 1) / "model"
-        if (previous / "config.json").exists():
-            return str(previous)
+    """The model that samples round r, or that round r trains from: the latest one an earlier round trained.
+
+    With ``restart_from_base`` training always starts from the base model; before any round has trained
+    (or when no round selected anything), the base model is used.
+    """
+    if not (for_training and config.restart_from_base):
+        for earlier in range(round_index - 1, -1, -1):
+            folder = _round_dir(config, earlier) / "model"
+            if (folder / "config.json").exists():
+                return str(folder)
     return _base_model(config)
 
 
@@ -593,10 +597,10 @@ def _stage_train(config: SelfTaughtConfig, round_index: int, training_args: Any)
     import datasets
 
     folder = _round_dir(config, round_index)
-    dataset = datasets.load_from_disk(str(folder / "dataset"))
-    if len(dataset) == 0:
+    if not (folder / "dataset.jsonl").read_text(encoding="utf-8").strip():  # (an empty saved dataset cannot be loaded)
         logger.warning("round %d: no trajectory was selected; nothing to train on", round_index)
         return None
+    dataset = datasets.load_from_disk(str(folder / "dataset"))
     args = _round_args(training_args, folder / "model")
     return train_on_dataset(dataset, _policy_model(config, round_index, for_training=True), args)
 

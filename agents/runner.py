@@ -73,7 +73,7 @@ class TurnTracker:
         self.steps += 1
         self.format_errors += info["format_error"] is not None
         result = info["turn_result"]
-        if result is None and not truncated:
+        if not result and not truncated:
             return None
         record = {
             "dialogue_id": info["dialogue_id"],

@@ -29,6 +29,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import time
+
 import gymnasium as gym
 
 from mtsql_env.actions import Action
@@ -42,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "SCHEMA_VERSION",
+    "RecordEpisodes",
     "ReplayResult",
     "StepRecord",
     "Trajectory",
@@ -297,6 +300,10 @@ class TrajectoryRecorder:
         )
         self._open[slot] = _OpenEpisode(trajectory, info["turn_index"])
 
+    def is_open(self, slot: int = 0) -> bool:
+        """True while an episode started in ``slot`` has not ended."""
+        return slot in self._open
+
     def on_step(
         self,
         agent: Agent,
@@ -322,13 +329,13 @@ class TrajectoryRecorder:
                 reply=raw_reply if raw_reply is not None else _reply_text(action),
                 action_text=None if typed is not None else _reply_text(action),
                 action_typed=typed,
-                action=info["action"],
+                action=info["action"] or None,
                 format_error=info["format_error"],
                 ignored_actions=int(info["ignored_actions"]),
                 feedback=observation,
                 reward=float(reward),
                 reward_components={k: float(v) for k, v in info["reward_components"].items()},
-                turn_result=_jsonable(info["turn_result"]) if info["turn_result"] is not None else None,
+                turn_result=_jsonable(info["turn_result"]) if info["turn_result"] else None,
                 terminated=bool(terminated),
                 truncated=bool(truncated),
                 agent_time_s=float(agent_time_s),
@@ -339,6 +346,54 @@ class TrajectoryRecorder:
         episode.turn_index = info["turn_index"]
         if terminated or truncated:
             self.trajectories.append(self._open.pop(slot).trajectory)
+
+
+class RecordEpisodes(gym.Wrapper):
+    """Feeds one sub-env's resets and steps to a `TrajectoryRecorder`, for runners without a recorder hook.
+
+    Wrap each sub-env of a *synchronous* vector env (the recorder lives in this process) and give each its
+    ``slot``, so ``agent.last_generations`` entries of that slot are joined to its steps. The agent time of
+    a step is the wall time since this env's previous reset or step returned (in a vector env it also
+    covers the other sub-envs' steps; ``generation["latency_s"]`` is the backend's own time). Steps taken
+    while no episode is open are not recorded.
+
+    Example:
+        >>> import gymnasium as gym, mtsql_env
+        >>> from mtsql_agents import OracleAgent, run_episode
+        >>> recorder, agent = TrajectoryRecorder(), OracleAgent()
+        >>> env = RecordEpisodes(gym.make("MTSQL-CoSQL-v0", data_dir="sample", expose_gold=True), recorder, agent)
+        >>> turns = run_episode(env, agent, options={"index": 1})
+        >>> len(recorder.trajectories), recorder.trajectories[0].options
+        (1, {'index': 1})
+    """
+
+    def __init__(self, env: gym.Env, recorder: TrajectoryRecorder, agent: Agent, slot: int = 0) -> None:
+        super().__init__(env)
+        if not isinstance(recorder, TrajectoryRecorder):
+            raise TypeError(f"recorder must be a TrajectoryRecorder, not {type(recorder).__name__}")
+        self.recorder = recorder
+        self.agent = agent
+        self.slot = slot
+        self._last_return = time.perf_counter()
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        recorded_options = dict(options) if options else None  # the env may consume the dict
+        observation, info = self.env.reset(seed=seed, options=options)
+        self.recorder.on_reset(self.env, self.agent, observation, info, seed=seed, options=recorded_options, slot=self.slot)
+        self._last_return = time.perf_counter()
+        return observation, info
+
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        start = time.perf_counter()
+        observation, reward, terminated, truncated, info = self.env.step(action)
+        end = time.perf_counter()
+        if self.recorder.is_open(self.slot):
+            self.recorder.on_step(
+                self.agent, action, observation, reward, terminated, truncated, info,
+                agent_time_s=start - self._last_return, env_time_s=end - start, slot=self.slot,
+            )  # fmt: skip
+        self._last_return = end
+        return observation, reward, terminated, truncated, info
 
 
 # --- files --------------------------------------------------------------------------------------------
@@ -454,7 +509,7 @@ def replay(trajectory: Trajectory, env: gym.Env | None = None, *, atol: float = 
             for name, value in step.reward_components.items():
                 if not _close(info["reward_components"].get(name, 0.0), value, atol):
                     mismatches.append(f"{where}: {name} {info['reward_components'].get(name)!r}, recorded {value!r}")
-            replayed_result = _jsonable(info["turn_result"]) if info["turn_result"] is not None else None
+            replayed_result = _jsonable(info["turn_result"]) if info["turn_result"] else None
             if replayed_result != step.turn_result:
                 mismatches.append(f"{where}: turn result {replayed_result!r}, recorded {step.turn_result!r}")
             if (bool(terminated), bool(truncated)) != (step.terminated, step.truncated):

@@ -25,7 +25,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .base import ActionLike, Agent
-from .runner import RunResult, summarize
+from .runner import RunResult, TurnTracker, summarize
 
 logger = logging.getLogger(__name__)
 
@@ -72,26 +72,6 @@ def _unbatch_nested(value: dict[Any, Any], index: int) -> dict[str, Any] | None:
     return unbatch_info(value, index)
 
 
-def _turn_record(info: dict[str, Any], *, truncated: bool, steps: int, format_errors: int) -> dict[str, Any]:
-    """One per-turn record, field for field the shape `run_episode` produces (a test ties the two)."""
-    result = info["turn_result"]
-    return {
-        "dialogue_id": info["dialogue_id"],
-        "db_id": info["db_id"],
-        "turn": result["turn_index"] if result else info["turn_index"],
-        "sql": result["sql"] if result else None,
-        "exact": (result["exact"] or 0) if result else 0,
-        "exec": (result["exec"] or 0) if result else 0,
-        "hardness": result["hardness"] if result else None,
-        "gold_error": result["gold_error"] if result else None,
-        "forced": result["forced"] if result else False,
-        "truncated": truncated,
-        "steps": steps,
-        "format_errors": format_errors,
-        **{f"reward_{name}": value for name, value in info["turn_reward_components"].items()},
-    }
-
-
 class _PerSlotAgents:
     """Adapts an agent that keeps one episode's state: one deep copy per slot."""
 
@@ -135,7 +115,7 @@ def run_vector(
     observations = list(observations)
     infos: list[dict[str, Any]] = [{} for _ in range(num_envs)]
     episode_of: list[int | None] = [None] * num_envs
-    counters = [[0, 0] for _ in range(num_envs)]  # steps and format errors in the current turn
+    trackers = [TurnTracker() for _ in range(num_envs)]
     turns_by_episode: dict[int, list[dict[str, Any]]] = {}
     next_episode = 0
     bar = tqdm(total=count, desc=getattr(agent, "name", "agent"), unit="episode", disable=not progress)
@@ -146,7 +126,7 @@ def run_vector(
         mask[slot] = True
         batch_obs, batch_infos = envs.reset(options={"reset_mask": mask, "index": next_episode})
         observations[slot], infos[slot] = batch_obs[slot], unbatch_info(batch_infos, slot)
-        episode_of[slot], counters[slot] = next_episode, [0, 0]
+        episode_of[slot], trackers[slot] = next_episode, TurnTracker()
         turns_by_episode[next_episode] = []
         next_episode += 1
         policy.reset(observations[slot], infos[slot], slot=slot)
@@ -164,13 +144,9 @@ def run_vector(
             for slot in busy:
                 observations[slot], info = batch_obs[slot], unbatch_info(batch_infos, slot)
                 infos[slot] = info
-                counters[slot][0] += 1
-                counters[slot][1] += info["format_error"] is not None
-                if info["turn_result"] is not None or truncated[slot]:
-                    steps, errors = counters[slot]
-                    record = _turn_record(info, truncated=bool(truncated[slot]), steps=steps, format_errors=errors)
+                record = trackers[slot].update(info, bool(truncated[slot]))
+                if record is not None:
                     turns_by_episode[episode_of[slot]].append(record)
-                    counters[slot] = [0, 0]
                 if terminated[slot] or truncated[slot]:
                     bar.update(1)
                     episode_of[slot] = None

@@ -140,13 +140,16 @@ class MTSQLEnv(gym.Env[str, str]):
     - `turn_index` (0-based), `num_turns`, `question`: the current user turn
     - `steps_in_turn`: agent steps taken in this turn
     - `candidate_sql`: the current candidate, or None
-    - `action`: the parsed action of this step as a dict, or None
-    - `execution`: the last execution's `status`, `error`, `message`, `columns`, `row_count`, `truncated`, or None
+    - `action`: the parsed action of this step as a tool-call dict (`{"name": ..., "arguments": ...}`), or `{}`
+    - `execution`: the last execution's `status`, `error`, `message`, `columns`, `row_count`, `truncated`, or `{}`
     - `reward_components`: this step's weighted components (they sum to the step reward)
     - `turn_reward_components`: their running totals over the current turn
     - `format_error`: this step's format error message, or None; `format_errors`: count in the episode
     - `ignored_actions`: further actions in this step's reply that were not taken
-    - `turn_result`: at an answer step, `{turn_index, sql, exact, exec, hardness, gold_error, forced}`, else None
+    - `turn_result`: at an answer step, `{turn_index, sql, exact, exec, hardness, gold_error, forced}`, else `{}`
+
+    Values keep one type from step to step (dicts stay dicts, possibly empty), so Gymnasium's vector envs can
+    merge them.
     - `truncation_reason`: why the episode was truncated, or None
     - `gold_sql`: the current turn's gold SQL when `expose_gold=True`, else None
 
@@ -497,8 +500,8 @@ class MTSQLEnv(gym.Env[str, str]):
             "question": dialogue.turns[self._turn_index].utterance,
             "steps_in_turn": self._turn.steps,
             "candidate_sql": self._turn.candidate,
-            "action": None if action is None else action.to_tool_call(),
-            "execution": None
+            "action": {} if action is None else action.to_tool_call(),
+            "execution": {}
             if result is None
             else {
                 "status": result.status,
@@ -513,7 +516,7 @@ class MTSQLEnv(gym.Env[str, str]):
             "format_error": format_error,
             "format_errors": self._format_errors,
             "ignored_actions": ignored,
-            "turn_result": turn_result,
+            "turn_result": turn_result or {},
             "truncation_reason": truncation_reason,
             "gold_sql": self._gold_sql if self.config.expose_gold else None,
         }

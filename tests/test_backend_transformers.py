@@ -139,8 +139,6 @@ def test_vector_env_with_the_tiny_model_matches_one_by_one(backend) -> None:
     agent = LLMAgent(backend, config)
     try:
         batched = run_vector(envs, agent, episodes=2, progress=False)
-    except AttributeError as err:  # the env/Gymnasium info bug (see tests/test_llm_agent.py)
-        pytest.xfail(f"vector info merge: {err}")
     finally:
         envs.close()
     assert batched.turns == single.turns

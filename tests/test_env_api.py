@@ -109,3 +109,19 @@ def test_render_modes_and_idempotent_close() -> None:
     assert "## Schema" in text and "<propose>SELECT 1</propose>" in text
     env.close()
     env.close()
+
+
+@pytest.mark.parametrize("vectorization_mode", ["sync", "async"])
+def test_vector_info_merges_when_sub_envs_are_out_of_step(vectorization_mode: str) -> None:
+    # One sub-env answers while the other does not, in both orders: info values keep their types.
+    envs = gym.make_vec("MTSQL-CoSQL-v0", num_envs=2, vectorization_mode=vectorization_mode, data_dir="sample", mode="turn")
+    try:
+        envs.reset(seed=[0, 1])
+        for actions in (["<answer>SELECT 1</answer>", "junk"], ["junk", "<answer>SELECT 1</answer>"]):
+            *_, infos = envs.step(actions)
+            answered = [actions.index(a) for a in actions if a.startswith("<answer>")][0]
+            assert list(infos["turn_result"]["_sql"]) == [i == answered for i in range(2)]
+            assert infos["turn_result"]["sql"][answered] == "SELECT 1"
+            envs.reset(seed=[2, 3])
+    finally:
+        envs.close()

@@ -26,14 +26,6 @@ from mtsql_env.prompts import INSTRUCTIONS
 
 SELECT = "SELECT count(*) FROM sqlite_master"
 
-# Known env bug, reported to the lead: `info` mixes None and dict values (action, execution, turn_result),
-# and Gymnasium's vector info merge raises AttributeError when a sub-env reports None before another
-# reports a dict. Vector runs with slots out of step (different dialogue lengths, idle slots) hit it.
-VECTOR_INFO_BUG = pytest.mark.xfail(
-    raises=AttributeError,
-    strict=False,
-    reason="mtsql_env info mixes None and dict values; gymnasium's vector info merge crashes (env fix pending)",
-)
 
 
 def make_env(**kwargs: Any) -> gym.Env:
@@ -293,7 +285,6 @@ def test_llm_agent_rejects_several_samples_per_step() -> None:
         LLMAgent(ScriptedBackend(loop_policy), GenerationConfig(n=2))
 
 
-@VECTOR_INFO_BUG
 @pytest.mark.parametrize("vectorization_mode", ["sync", "async"])
 def test_run_vector_matches_run_agent_turn_for_turn(vectorization_mode: str) -> None:
     episodes = 5
@@ -310,7 +301,6 @@ def test_run_vector_matches_run_agent_turn_for_turn(vectorization_mode: str) -> 
     assert sum(backend.batch_sizes) == sum(t["steps"] for t in single.turns)
 
 
-@VECTOR_INFO_BUG
 def test_run_vector_copies_agents_without_slots() -> None:
     from mtsql_agents import OracleAgent
 
@@ -321,15 +311,6 @@ def test_run_vector_copies_agents_without_slots() -> None:
     finally:
         envs.close(terminate=True)  # an async env left mid-step would otherwise wait forever
     assert batched.turns == single.turns and batched.summary["EX"] == 1.0
-
-
-def test_vector_turn_records_have_run_episode_shape() -> None:
-    env = make_env(max_steps_per_turn=1)
-    expected = run_episode(env, LLMAgent(ScriptedBackend(lambda c: "<answer/>")), seed=0, options={"index": 0})
-    _, info = env.reset(seed=0, options={"index": 0})
-    _, _, _, truncated, info = env.step("<answer>SELECT 1</answer>")
-    record = vector_runner_module._turn_record(info, truncated=truncated, steps=1, format_errors=0)
-    assert list(record) == list(expected[0])
 
 
 # --- Docs and imports -------------------------------------------------------------------------------

@@ -164,7 +164,7 @@ class MTSQLToolEnv:
         for name, value in info["reward_components"].items():
             self.components[name] = self.components.get(name, 0.0) + float(value)
         self.format_errors += info["format_error"] is not None
-        if info["turn_result"] is not None:
+        if info["turn_result"]:
             self.turn_results.append(info["turn_result"])
         self.done = bool(terminated or truncated)
         self.truncated = bool(truncated)

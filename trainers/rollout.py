@@ -356,7 +356,7 @@ class RolloutCollector:
                 self.stats.env_steps += 1
                 episode["rewards"].append(float(reward))
                 episode["components"].append(dict(info.get("reward_components") or {}))
-                if info.get("turn_result") is not None:
+                if info.get("turn_result"):
                     episode["turn_results"].append(dict(info["turn_result"]))
                 episode["obs"], episode["info"] = obs, info
                 reason = info.get("truncation_reason") if truncated else None

@@ -211,11 +211,13 @@ def _nodes(nodes) -> list[_Item]:
     return [_Item(text(node), node) for node in nodes]
 
 
-def _parts(tree: exp.Expression) -> dict[str, list[_Item]]:
+def _parts(tree: exp.Expression, tables: list[str] | None = None) -> dict[str, list[_Item]]:
+    """The compared items of each part; ``tables`` (sorted names) when the caller already walked the tree."""
     outer = unwrap(tree)
     main, chain = split_set_operations(outer)
     parts: dict[str, list[_Item]] = {}
-    tables = sorted({t.name for t in outer.find_all(exp.Table) if t.name})
+    if tables is None:
+        tables = sorted({t.name for t in outer.find_all(exp.Table) if t.name})
     if tables:
         parts["tables"] = [_Item(t) for t in tables]
     if not isinstance(main, exp.Select):
@@ -266,11 +268,16 @@ def _facts(cleaned: str, schema: SchemaKey | None) -> _Facts | None:
     if tree is None:
         return None
     owners: dict[str, set[str]] = {}
-    for column in tree.find_all(exp.Column):
-        owners.setdefault(column.name, set()).add(column.table)
+    tables: set[str] = set()
+    for node in tree.find_all(exp.Column, exp.Table):  # one walk for both
+        if isinstance(node, exp.Column):
+            owners.setdefault(node.name, set()).add(node.table)
+        elif node.name:
+            tables.add(node.name)
     clauses = canonical_clauses(cleaned, schema)  # the tree above, rendered once and cached
     text_ = " ".join(f"{KEYWORDS[key]} {value}" for key, value in clauses.items())
-    return _Facts(_parts(tree), {name: frozenset(tables) for name, tables in owners.items()}, text_)
+    parts = _parts(tree, sorted(tables))
+    return _Facts(parts, {name: frozenset(qualifiers) for name, qualifiers in owners.items()}, text_)
 
 
 def _counts(items: list[_Item]) -> dict[str, int]:

@@ -18,8 +18,8 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
 from mtsql_agents import NoisyCorrectingAgent  # noqa: E402
-from mtsql_agents.llm import split_first_observation  # noqa: E402
 from mtsql_agents.tiny import CHAT_TEMPLATE, build_tiny_model  # noqa: E402
+from mtsql_env.actions import parse_action  # noqa: E402
 from mtsql_env.prompts import INSTRUCTIONS  # noqa: E402
 from mtsql_trainers.selection import action_signature, select_trajectories  # noqa: E402
 from mtsql_trainers.sft import (  # noqa: E402
@@ -35,8 +35,6 @@ from mtsql_trainers.sft import (  # noqa: E402
     train_sft,
 )
 from mtsql_trainers.sft_config import SelfTaughtConfig, SFTConfig  # noqa: E402
-
-from mtsql_env.actions import parse_action  # noqa: E402
 
 END = "<|im_end|>"
 
@@ -87,6 +85,7 @@ def noisy_dataset():
 # --- Sampling ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # ~10 s of CPU, slower on a busy machine
 def test_tiny_llm_agent_sampling_records_its_own_conversation(tiny_model: Path, tmp_path: Path) -> None:
     config = SelfTaughtConfig(
         model_name_or_path=str(tiny_model), data_dir="sample", num_samples=2, max_items=1,

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mtsql_env.actions import TOOL_SCHEMAS, Action, ActionParseError, parse_action
+from mtsql_env.actions import TOOL_SCHEMAS, ActionParseError, parse_action
 
 from .selection import SampledTrajectory, action_signature, select_trajectories
 from .sft_config import TINY_MODEL, SelfTaughtConfig

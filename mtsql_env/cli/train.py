@@ -132,7 +132,8 @@ def parse_trainer_args(name: str, argv: Sequence[str], configs: tuple[type, ...]
         if unknown:
             raise SystemExit(f"mtsql train {name}: unknown key(s) in {known.config}: {', '.join(unknown)}")
         parser.set_defaults(**values)
-    *parsed, extra = parser.parse_args_into_dataclasses(rest, look_for_args_file=False)
+    # the last item is the namespace left over for --config, which is no config field
+    *parsed, _ = parser.parse_args_into_dataclasses(rest, look_for_args_file=False)
     return tuple(parsed)
 
 

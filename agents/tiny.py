@@ -19,6 +19,9 @@ What the checkpoint guarantees (tests rely on it):
 - byte-level BPE: any text (SQL, schema sample rows, any script) encodes and decodes losslessly;
 - the same ``seed`` gives the same weights.
 
+vLLM's CPU attention needs a head size of at least 32: for vLLM pass
+``TinyModelConfig(hidden_size=64, intermediate_size=128, num_attention_heads=2, num_key_value_heads=1)``.
+
 The model writes junk (it is untrained): use it to exercise code paths, never to measure quality.
 Needs the ``train`` extra (torch, transformers, tokenizers).
 """

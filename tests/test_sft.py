@@ -100,7 +100,8 @@ def test_tiny_llm_agent_sampling_records_its_own_conversation(tiny_model: Path, 
         roles = [m["role"] for m in t.messages]
         assert roles[:2] == ["system", "user"] and roles[-1] == "assistant"
         assert roles.count("assistant") == len(t.actions) == 2  # truncated after max_steps_per_turn
-        assert t.truncated and t.sampler.startswith("llm-")
+        assert t.truncated and t.sampler.startswith("llm-") and t.exec is None
+        assert t.actions == ["format_error"] * 2  # junk is never a valid action
     # the untrained tiny model cannot write a valid action, let alone a correct answer
     assert not any(t.correct for t in samples)
     assert select_trajectories(samples) == []

@@ -61,17 +61,17 @@ def normalize_sql(sql: str) -> str:
 
 
 def action_signature(action: dict[str, Any] | None) -> str:
-    """A short name for one parsed action (a tool call dict as the env's ``info["action"]``).
+    """A short name for one parsed action (a tool call dict as the env's ``info["action"]``; empty: none parsed).
 
     Example:
         >>> action_signature({"name": "verify", "arguments": {"target": "execution", "verdict": "fail"}})
         'verify:execution:fail'
         >>> action_signature({"name": "propose", "arguments": {"sql": "SELECT 1"}})
         'propose'
-        >>> action_signature(None)
+        >>> action_signature({})
         'format_error'
     """
-    if action is None:
+    if not action:
         return "format_error"
     name = str(action.get("name"))
     arguments = action.get("arguments") or {}

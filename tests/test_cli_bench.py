@@ -164,6 +164,20 @@ def test_unknown_agent_and_missing_model_are_clear_errors(tmp_path, capsys) -> N
     assert main(["bench", "--data-dir", "sample", "--agent", "oracle", "--mode", "turn", "--out", str(tmp_path / "c")]) == 2
 
 
+def test_openai_spec_builds_an_llm_agent_and_an_unreachable_server_is_a_clear_error(tmp_path, capsys) -> None:
+    pytest.importorskip("openai")
+    from mtsql_env.cli.bench import build_agent
+
+    agent = build_agent(parse_agent_spec("openai:some-model@http://127.0.0.1:9/v1"))
+    assert agent.name == "openai:some-model" and agent.backend.base_url == "http://127.0.0.1:9/v1"
+    assert agent.backend.model == "some-model"
+    code = main(["bench", "--data-dir", "sample", "--agent", "openai:some-model@http://127.0.0.1:9/v1",
+                 "--episodes", "1", "--out", str(tmp_path / "out"), "--no-progress"])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "agent openai:some-model failed" in err and "127.0.0.1:9" in err
+
+
 @pytest.mark.slow
 def test_bench_with_a_tiny_hf_model_batched(tmp_path, capsys) -> None:
     """hf:PATH on the transformers backend, two sub-envs: tokens and generation times are recorded."""

@@ -272,7 +272,15 @@ def run_bench(args: argparse.Namespace) -> int:
             print(f"mtsql bench: cannot build agent {spec.display_name}: {err}", file=sys.stderr)
             return 1
         name = spec.display_name if spec.display_name not in agents_out else f"{spec.display_name}#{len(agents_out) + 1}"
-        trajectories, dataset, wall, batched = _play(args, agent, args.episodes)
+        try:
+            trajectories, dataset, wall, batched = _play(args, agent, args.episodes)
+        except Exception as err:
+            from mtsql_agents.backends import BackendError
+
+            if not isinstance(err, BackendError):
+                raise
+            print(f"mtsql bench: agent {name} failed: {err}", file=sys.stderr)
+            return 1
         items = turn_items(trajectories, dataset)
         interactions = [[(t.query, d.db_id) for t in d.turns] for d in (dataset.dialogues[tr.options["index"]] for tr in trajectories)]
         if gold_interactions is None:

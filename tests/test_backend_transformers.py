@@ -176,3 +176,10 @@ def test_fake_generate_drives_a_deterministic_multi_turn_dialogue(backend, monke
             break
     assert received == ["propose", "execute", "answer"] * info["num_turns"]
     assert agent.conversation()[2]["content"] == script[0]
+
+
+def test_unseeded_sampling_gives_fresh_samples_each_call(backend) -> None:
+    config = GenerationConfig(temperature=1.0, max_new_tokens=12)
+    conversation = [[{"role": "user", "content": "How many singers are there?"}]]
+    samples = {backend.generate(conversation, config)[0].text for _ in range(4)}
+    assert len(samples) > 1, "without a seed, successive calls must not repeat the same sample"

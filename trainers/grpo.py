@@ -24,6 +24,7 @@ advantages are normalised within the group. vLLM (``use_vllm=True``, ``vllm_mode
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -228,6 +229,8 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
     env_factory = make_environment_factory(config.env_id, **config.env_make_kwargs())
     envs: list[Any] = []
 
+    calls = itertools.count()  # a fresh sampling seed per call, so groups do not repeat across steps
+
     def rollout_func(prompts: list, trainer: Any) -> dict[str, list]:
         model = trainer.accelerator.unwrap_model(trainer.model)
         was_training = model.training  # the backend switches the model to eval mode; TRL needs it back
@@ -246,6 +249,7 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
             generation_config=generation,
             max_steps=config.max_steps_per_turn if config.episode_mode == "turn" else None,
             agent_kwargs={"few_shot": config.few_shot, "native_tools": True},
+            seed=config.seed * 1_000_003 + next(calls),
         )
         specs = []
         for prompt in prompts:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
@@ -30,7 +31,8 @@ class TransformersBackend:
     (local models write them there); `mtsql_env.actions.parse_actions` reads them.
 
     Seeds: ``config.seed`` seeds torch on a forked RNG (CPU and the model's CUDA device), so one call is
-    reproducible and global random state is untouched. Greedy decoding (temperature 0) needs no seed.
+    reproducible and global random state is untouched; with no seed, sampling advances the global RNG, so
+    successive calls give fresh samples. Greedy decoding (temperature 0) needs no seed.
 
     Args:
         model: a model folder or Hub id (loaded with ``AutoModelForCausalLM``), or a loaded model.
@@ -149,8 +151,11 @@ class TransformersBackend:
             kwargs.update(do_sample=True, temperature=config.temperature, top_p=config.top_p, top_k=config.top_k or 0)
         if config.stop:
             kwargs.update(stop_strings=list(config.stop), tokenizer=self.tokenizer)
+        # A seed is applied on a forked RNG (reproducible call, global state untouched); without one, sampling
+        # draws from the global RNG so that successive calls differ.
         devices = [device] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices), torch.inference_mode():
+        rng = torch.random.fork_rng(devices=devices) if config.seed is not None else contextlib.nullcontext()
+        with rng, torch.inference_mode():
             if config.seed is not None:
                 torch.manual_seed(config.seed)
             output = self.model.generate(**kwargs)

@@ -67,7 +67,7 @@ def bench_oracle_vs_evaluate(data_dir: str) -> None:
     print("(a) oracle through the env vs scoring the same gold")
     print(f"    dialogues {s['dialogues']}, turns {s['turns']} (gold errors {s['gold_errors']}), EX {s['EX']:.3f}, EM {s['EM']:.3f}")
     print(f"    env (oracle, process preset): {env_s:.3f} s")
-    print(f"    evaluate (gold vs gold, all): {eval_s:.3f} s   ({evaluation.summary['all']['count']} turns)")
+    print(f"    evaluate (gold vs gold, all): {eval_s:.3f} s   ({evaluation.summary['by_level']['all']['count']} turns)")
     print(f"    raw sqlite3 loop (floor):     {raw_s:.3f} s")
     print(f"    ratio env / evaluate = {env_s / eval_s:.2f}x (target <= 1.5x)")
 

@@ -31,13 +31,15 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert re.search(rf"^{re.escape(command)}$", (REPO / ".ci" / "run").read_text(), re.MULTILINE)
 
 
-def test_readme_main_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_main_command_runs(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     quick_start = README.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
     mtsql_args = quick_start.split(".venv/bin/mtsql ", 1)[1].split()
+    mtsql_args[mtsql_args.index("--out") + 1] = str(tmp_path / "run")  # not into the checkout
     assert main([*mtsql_args, "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "bundled SAMPLE dataset" in printed
     assert all(name in printed for name in ("oracle", "previous-turn", "noisy"))
+    assert (tmp_path / "run" / "report.md").is_file()
 
 
 def test_strict_fixes_table_lists_every_fix() -> None:

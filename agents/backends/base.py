@@ -182,3 +182,27 @@ class GenerationBackend(Protocol):
     ) -> list[Generation]:
         """One `Generation` per sample, conversation-major."""
         ...
+
+
+class ChatTemplatePrompts:
+    """Prompt rendering shared by local backends: the model's own chat template, via ``self.tokenizer``.
+
+    A subclass sets ``tokenizer`` (a Hugging Face tokenizer) and ``chat_template_kwargs`` (a dict).
+    """
+
+    tokenizer: Any
+    chat_template_kwargs: dict[str, Any]
+
+    def render(self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None) -> str:
+        """The prompt text: the conversation in the model's chat template, ending with a generation prompt."""
+        return self.tokenizer.apply_chat_template(
+            [dict(message) for message in conversation],
+            tools=list(tools) if tools else None,
+            add_generation_prompt=True,
+            tokenize=False,
+            **self.chat_template_kwargs,
+        )
+
+    def encode(self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None) -> list[int]:
+        """Prompt token ids (the template already holds any special tokens, so none are added)."""
+        return list(self.tokenizer(self.render(conversation, tools=tools), add_special_tokens=False)["input_ids"])

@@ -8,14 +8,14 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from .base import Conversation, Generation, GenerationConfig
+from .base import ChatTemplatePrompts, Conversation, Generation, GenerationConfig
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["TransformersBackend"]
 
 
-class TransformersBackend:
+class TransformersBackend(ChatTemplatePrompts):
     """Generate with a local ``transformers`` model: CPU or GPU, left-padded batches, ids and logprobs.
 
     Each conversation is rendered with the tokenizer's own chat template
@@ -106,22 +106,6 @@ class TransformersBackend:
         for start in range(0, len(prompts), size):
             generations += self._generate_batch(prompts[start : start + size], config, offset=start)
         return generations
-
-    # --- Prompt rendering ---------------------------------------------------------------------------
-
-    def render(self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None) -> str:
-        """The prompt text: the conversation in the model's chat template, ending with a generation prompt."""
-        return self.tokenizer.apply_chat_template(
-            [dict(message) for message in conversation],
-            tools=list(tools) if tools else None,
-            add_generation_prompt=True,
-            tokenize=False,
-            **self.chat_template_kwargs,
-        )
-
-    def encode(self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None) -> list[int]:
-        """Prompt token ids (the template already holds any special tokens, so none are added)."""
-        return list(self.tokenizer(self.render(conversation, tools=tools), add_special_tokens=False)["input_ids"])
 
     # --- Generation ---------------------------------------------------------------------------------
 

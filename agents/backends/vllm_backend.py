@@ -7,7 +7,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from .base import BackendError, Conversation, Generation, GenerationConfig
+from .base import ChatTemplatePrompts, BackendError, Conversation, Generation, GenerationConfig
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def _import_vllm() -> Any:
     return vllm
 
 
-class VLLMBackend:
+class VLLMBackend(ChatTemplatePrompts):
     """Generate with vLLM's offline engine: every conversation of a call in one ``LLM.generate`` batch.
 
     Each conversation is rendered with the model's own chat template (``apply_chat_template(...,
@@ -180,22 +180,6 @@ class VLLMBackend:
             for sample in sorted(output.outputs, key=lambda s: s.index):
                 generations.append(self._to_generation(sample, prompt, index, config))
         return generations
-
-    # --- Prompt rendering ---------------------------------------------------------------------------
-
-    def render(self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None) -> str:
-        """The prompt text: the conversation in the model's chat template, ending with a generation prompt."""
-        return self.tokenizer.apply_chat_template(
-            [dict(message) for message in conversation],
-            tools=list(tools) if tools else None,
-            add_generation_prompt=True,
-            tokenize=False,
-            **self.chat_template_kwargs,
-        )
-
-    def encode(self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None) -> list[int]:
-        """Prompt token ids (the template already holds any special tokens, so none are added)."""
-        return list(self.tokenizer(self.render(conversation, tools=tools), add_special_tokens=False)["input_ids"])
 
     # --- Lifecycle ----------------------------------------------------------------------------------
 

@@ -291,6 +291,20 @@ def _load_tokenizer(model: Any, config: MTSQLGRPOConfig) -> Any:
     return tokenizer
 
 
+def _turn_dataset(config: MTSQLGRPOConfig) -> Any:
+    """The training rows the config names: one per (dialogue, turn) of its split."""
+    from .datasets import build_turn_dataset
+
+    return build_turn_dataset(
+        config.env_id,
+        dialogue_ids=config.dialogue_ids,
+        turns=config.turns,
+        max_rows=config.max_rows,
+        few_shot=config.few_shot,
+        **config.env_make_kwargs(),
+    )
+
+
 def build_grpo_trainer(
     config: MTSQLGRPOConfig,
     model: Any,
@@ -313,18 +327,9 @@ def build_grpo_trainer(
     """
     from trl import GRPOTrainer
 
-    from .datasets import build_turn_dataset
-
     tokenizer = tokenizer if tokenizer is not None else _load_tokenizer(model, config)
     if train_dataset is None:
-        train_dataset = build_turn_dataset(
-            config.env_id,
-            dialogue_ids=config.dialogue_ids,
-            turns=config.turns,
-            max_rows=config.max_rows,
-            few_shot=config.few_shot,
-            **config.env_make_kwargs(),
-        )
+        train_dataset = _turn_dataset(config)
     user_funcs = list(reward_funcs or [])
     if config.reward_weights is not None and len(config.reward_weights) != len(user_funcs):
         raise ValueError(
@@ -393,21 +398,12 @@ def train_grpo(
         tokenizer, train_dataset, reward_funcs, callbacks: as in `build_grpo_trainer`.
     """
     from .curriculum import hardness_buckets, measure_solve_rates, solve_rate_buckets, split_dataset
-    from .datasets import build_turn_dataset
-
     model = model if model is not None else config.model_name_or_path
     if model is None:
         raise ValueError("no model: pass model=... or set config.model_name_or_path")
     tokenizer = tokenizer if tokenizer is not None else _load_tokenizer(model, config)
     if train_dataset is None:
-        train_dataset = build_turn_dataset(
-            config.env_id,
-            dialogue_ids=config.dialogue_ids,
-            turns=config.turns,
-            max_rows=config.max_rows,
-            few_shot=config.few_shot,
-            **config.env_make_kwargs(),
-        )
+        train_dataset = _turn_dataset(config)
     if config.curriculum == "none":
         plan = [("all", train_dataset)]
     else:

@@ -123,6 +123,15 @@ class MTSQLEnv(gym.Env[str, str]):
     with `self.np_random`. `options` may pick one: `{"dialogue_id": str}` or `{"index": int}`, plus
     `{"turn": int}` in turn mode.
 
+        >>> import gymnasium as gym
+        >>> env = gym.make("mtsql_env:MTSQL-CoSQL-v0", data_dir="sample")
+        >>> obs, info = env.reset(options={"index": 0})
+        >>> info["dataset"], info["db_id"], info["question"]
+        ('sample', 'library_lending', 'How many books does the library have?')
+        >>> obs, reward, terminated, truncated, info = env.step("<propose>SELECT count(*) FROM book</propose>")
+        >>> obs, round(reward, 2)
+        ('Candidate set. Execute it with <execute/>.', 0.8)
+
     ## Episode End
     - Termination: the agent answered the last turn of the dialogue (dialogue mode) or the turn (turn mode).
     - Truncation (turn mode): `max_steps_per_turn` steps without an answer; `info["truncation_reason"]`

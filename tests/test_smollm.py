@@ -24,7 +24,7 @@ ENABLED = os.environ.get("MTSQL_RUN_SMOLLM") == "1"
 
 def _require_smollm() -> None:
     if not ENABLED:
-        pytest.skip("opt-in: set MTSQL_RUN_SMOLLM=1 to run SmolLM2-135M-Instruct (about 2 minutes on CPU)")
+        pytest.skip("opt-in: set MTSQL_RUN_SMOLLM=1 to run SmolLM2-135M-Instruct (about 100 s on 2 CPU cores)")
     try:
         smollm.find_gguf()
     except FileNotFoundError as err:

@@ -28,7 +28,7 @@ it with `mtsql_env.actions` (the one parser) and counts a format error when it h
   takes the **first** action of a reply (the rest are counted in ``info["ignored_actions"]``).
 - Truncation (``finish_reason == "length"``): the text goes on unchanged; the agent never completes a
   cut action. A complete action before the cut still counts; a cut tag such as ``<propose>SELECT ...``
-  is a format error ("<propose> is not closed"), which is the honest signal to the model and to the
+  is a format error ("the propose tag is not closed"), which is the honest signal to the model and to the
   run's statistics. `AgentStep.truncated` records it.
 
 ## What the agent records

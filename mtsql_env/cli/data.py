@@ -92,8 +92,9 @@ def _info(args: argparse.Namespace) -> int:
         )
         if split_path(sample_dir(), "cosql", "dev").is_file():
             print(
-                f"The bundled sample ({sample_dir()}) is used only when asked for "
-                "(fallback_to_sample=True); it gives no benchmark numbers."
+                f"The bundled sample ({sample_dir()}) is used when asked for: data_dir='sample', or "
+                "fallback_to_sample=True when no release is found (the environments' default, with a warning); "
+                "it gives no benchmark numbers."
             )
     errors = any(entry.get("error") or any("error" in s for s in entry["splits"]) for entry in entries)
     return 1 if errors else 0

@@ -12,6 +12,7 @@ fixes the bugs listed in :data:`STRICT_FIXES`; no default code path depends on t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,7 +99,8 @@ class ExactMatch:
 
 
 # -- normalisation (spec §3.1) ----------------------------------------------------------------------
-def _strip_condition_values(condition: tuple) -> tuple:
+def _strip_condition_values(condition: tuple, left: Callable[[tuple], tuple] | None = None) -> tuple:
+    """Value removal in one condition list; ``left`` maps each left-hand val_unit (unchanged by default)."""
     out = []
     for i, unit in enumerate(condition):
         if i % 2 or not isinstance(unit, tuple):  # a connector (or upstream's crash case: left as is)
@@ -109,7 +111,7 @@ def _strip_condition_values(condition: tuple) -> tuple:
             (
                 negated,
                 op,
-                val_unit,
+                val_unit if left is None else left(val_unit),
                 _strip_values(val1) if isinstance(val1, dict) else None,
                 _strip_values(val2) if isinstance(val2, dict) else None,
             )
@@ -165,22 +167,7 @@ class _Normalizer:
         return (val_unit[0], self.col_unit(val_unit[1], valid), self.col_unit(val_unit[2], valid))
 
     def condition(self, condition: tuple, valid: frozenset[str]) -> tuple:
-        out = []
-        for i, unit in enumerate(condition):
-            if i % 2 or not isinstance(unit, tuple):  # a connector (or upstream's crash case: left as is)
-                out.append(unit)
-                continue
-            negated, op, val_unit, val1, val2 = unit
-            out.append(
-                (
-                    negated,
-                    op,
-                    self.val_unit(val_unit, valid),
-                    _strip_values(val1) if isinstance(val1, dict) else None,
-                    _strip_values(val2) if isinstance(val2, dict) else None,
-                )
-            )
-        return tuple(out)
+        return _strip_condition_values(condition, lambda val_unit: self.val_unit(val_unit, valid))
 
     def query(self, sql: Query, valid: frozenset[str]) -> Query:
         if self.strict:

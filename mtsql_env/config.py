@@ -26,7 +26,7 @@ class EnvConfig:
     Parameters that control what the agent sees:
         feedback_max_chars, feedback_max_rows, schema_sample_rows, schema_max_chars, expose_gold
     Parameters that control execution:
-        query_timeout_s, max_sql_chars, max_result_rows
+        query_timeout_s, max_sql_chars, max_result_rows, result_cache_mb
     """
 
     # Parameters that control the data
@@ -96,6 +96,14 @@ class EnvConfig:
         metadata={"help": "Longer SQL in an action is a format error (the longest CoSQL gold query has 514 characters)."},
     )
     max_result_rows: int = field(default=10_000, metadata={"help": "Rows fetched per query before truncating."})
+    result_cache_mb: float = field(
+        default=64.0,
+        metadata={
+            "help": "Query results kept for reuse (estimated MB, least recently used out; 0 disables): the "
+            "candidate run at execute is scored at answer without running again, and repeated SQL (GRPO "
+            "groups, epochs) costs a lookup. The databases are read-only, so results cannot go stale."
+        },
+    )
 
     def __post_init__(self) -> None:
         self.benchmark = self.benchmark.lower()
@@ -109,6 +117,8 @@ class EnvConfig:
             raise ValueError(f"history must be 'gold' or a mapping dialogue_id -> SQL list, not {self.history!r}")
         if self.max_steps_per_turn < 1:
             raise ValueError(f"max_steps_per_turn must be at least 1, not {self.max_steps_per_turn}")
+        if self.result_cache_mb < 0:
+            raise ValueError(f"result_cache_mb must be >= 0, not {self.result_cache_mb}")
         if self.query_timeout_s <= 0:
             raise ValueError(f"query_timeout_s must be positive, not {self.query_timeout_s}")
         self.reward = RewardConfig.from_preset(self.reward)

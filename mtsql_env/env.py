@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from .executor import ExecutionResult, ExecutorConfig, SQLiteExecutor
 from .memory import DialogueMemory, MemoryEntry
 from .prompts import INSTRUCTIONS
 from .records import Dataset, Dialogue
+from .result_cache import ResultCache
 from .rewards import TurnRewards, coherence_score, exec_verify_score
 from .schema_text import render_schema
 from .spaces import UnicodeText
@@ -194,11 +196,16 @@ class MTSQLEnv(gym.Env[str, str]):
         self.observation_space = UnicodeText(MAX_OBSERVATION_CHARS, min_length=0, charset=TEXT_CHARSET)
         self.action_space = UnicodeText(MAX_ACTION_CHARS, min_length=0, charset=TEXT_CHARSET)
         self.reward_config = cfg.reward
-        self._executor = SQLiteExecutor(ExecutorConfig(timeout_s=cfg.query_timeout_s, max_rows=cfg.max_result_rows))
+        # One result cache for the agent's queries and the evaluator's: a candidate executed at `execute`
+        # is not run again when it is scored at `answer`.
+        results = ResultCache(int(cfg.result_cache_mb * 2**20)) if cfg.result_cache_mb > 0 else None
+        executor_config = ExecutorConfig(timeout_s=cfg.query_timeout_s, max_rows=cfg.max_result_rows)
+        self._executor = SQLiteExecutor(executor_config, cache=results)
         self._evaluator = Evaluator(
             self.dataset.database_dir,
             self.dataset.tables_path,
             EvaluatorConfig(strict=cfg.strict_eval, timeout_s=cfg.query_timeout_s),
+            result_cache=results,
         )
         # Episodes: whole dialogues, or every (dialogue, turn) pair.
         dialogues = self.dataset.dialogues
@@ -279,6 +286,7 @@ class MTSQLEnv(gym.Env[str, str]):
         super().reset(seed=seed)
         dialogue_idx, turn_idx = self._choose_episode(options or {})
         self._dialogue = self.dataset.dialogues[dialogue_idx]
+        self._db_path = os.path.abspath(self.dataset.db_path(self._dialogue.db_id))
         self._turn_index = turn_idx
         self._last_turn = turn_idx if self.config.mode == "turn" else len(self._dialogue.turns) - 1
         self._memory = DialogueMemory(self.dataset.schemas[self._dialogue.db_id])
@@ -358,7 +366,8 @@ class MTSQLEnv(gym.Env[str, str]):
         report = self._memory.check(turn.candidate, turn.candidate_result, self.config.feedback_max_chars)
         if verdict is None:
             return report, {}, None
-        scores = {"coherence": coherence_score(self._gen(turn.candidate), verdict)}
+        f1 = self._gen(turn.candidate)
+        scores = {"coherence": None if f1 is None else coherence_score(f1, verdict)}
         return f"{report}\nVerdict on memory: {verdict}.", scores, None
 
     def _answer(self, sql: str | None, *, forced: bool, given: str | None = None):
@@ -389,7 +398,11 @@ class MTSQLEnv(gym.Env[str, str]):
         self._turn.candidate_result = None
         return f"{what}. Execute it with <execute/>."
 
-    def _gen(self, sql: str) -> float:
+    def _gen(self, sql: str) -> float | None:
+        """Clause F1 of ``sql`` against the gold; None when no reward weight uses it (it costs a sqlglot parse)."""
+        weights = self.reward_config
+        if not (weights.generation or weights.coherence):
+            return None
         return clause_f1(sql, self._gold_sql, self.dataset.schemas[self._dialogue.db_id])
 
     # --- Episode bookkeeping -------------------------------------------------------------------------
@@ -453,7 +466,7 @@ class MTSQLEnv(gym.Env[str, str]):
     # --- Execution, schema, memory ------------------------------------------------------------------
 
     def _run(self, sql: str) -> ExecutionResult:
-        return self._executor.execute(self.dataset.db_path(self._dialogue.db_id), sql)
+        return self._executor.execute(self._db_path, sql)
 
     def _execution_feedback(self, result: ExecutionResult) -> str:
         cfg = self.config

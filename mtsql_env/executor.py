@@ -38,6 +38,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from .result_cache import ResultCache
+
 __all__ = [
     "DatabaseFileError",
     "ErrorKind",
@@ -501,7 +503,9 @@ class SQLiteExecutor:
     :class:`DatabaseFileError` for a file that is not a usable SQLite database.
 
     Connections are cached per (thread, path), opened lazily, dropped after ``fork`` and on
-    :meth:`close`; the executor is picklable (only the config travels) and a context manager.
+    :meth:`close`; the executor is picklable (only the config travels) and a context manager. With a
+    :class:`~mtsql_env.result_cache.ResultCache` (which several executors may share), a deterministic query
+    already run on the unchanged file is answered from it.
 
     Example:
         >>> import os, sqlite3, tempfile
@@ -517,8 +521,9 @@ class SQLiteExecutor:
         forbidden
     """
 
-    def __init__(self, config: ExecutorConfig | None = None) -> None:
+    def __init__(self, config: ExecutorConfig | None = None, cache: ResultCache | None = None) -> None:
         self.config = config if config is not None else ExecutorConfig()
+        self.cache = cache
         self._generation = _fork_generation
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -557,29 +562,16 @@ class SQLiteExecutor:
         cap = config.max_rows if max_rows is None else max_rows
         if not limit > 0 or cap < 1:
             raise ValueError(f"timeout_s must be > 0 and max_rows >= 1, got {limit!r} and {cap!r}")
-        start = time.perf_counter()
-        deadline = handle.deadline
-        deadline[0] = start + limit
-        try:
-            try:
-                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, deadline)
-            except sqlite3.OperationalError as exc:
-                if not str(exc).startswith(_DECODE_ERROR_PREFIX):
-                    raise
-                # Rare path: invalid UTF-8 in a text value. Rerun with the evaluator's lenient
-                # decoding; keeping the C-level str decoder otherwise is much faster.
-                handle.conn.text_factory = _lenient_text
-                try:
-                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, deadline)
-                finally:
-                    handle.conn.text_factory = str
-        except _QueryTimeout:
-            return self._timeout_result(limit, start)
-        except Exception as exc:  # noqa: BLE001 - anything about the SQL becomes a result
-            return self._error_result(exc, handle, limit, start)
-        finally:
-            deadline[0] = math.inf
-        return _ok_result(columns, rows, truncated, time.perf_counter() - start)
+        cache = self.cache
+        if cache is None or not cache.cacheable(sql):
+            return self._run(handle, sql, limit, cap)
+        key = (handle.path, handle.signature, config.max_value_bytes, sql)
+        result = cache.get(key, cap, config.max_bytes)
+        if result is None:
+            result = self._run(handle, sql, limit, cap)
+            if result.error is not ErrorKind.TIMEOUT:
+                cache.put(key, result, _row_bytes(result.rows) + len(result.message), cap, config.max_bytes)
+        return result
 
     def close(self) -> None:
         """Close every cached connection (all threads); the executor reopens lazily if used again.
@@ -615,6 +607,32 @@ class SQLiteExecutor:
         return f"{type(self).__name__}({self.config!r})"
 
     # -- execution ---------------------------------------------------------------------------------
+
+    def _run(self, handle: _Handle, sql: str, limit: float, cap: int) -> ExecutionResult:
+        config = self.config
+        start = time.perf_counter()
+        deadline = handle.deadline
+        deadline[0] = start + limit
+        try:
+            try:
+                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, deadline)
+            except sqlite3.OperationalError as exc:
+                if not str(exc).startswith(_DECODE_ERROR_PREFIX):
+                    raise
+                # Rare path: invalid UTF-8 in a text value. Rerun with the evaluator's lenient
+                # decoding; keeping the C-level str decoder otherwise is much faster.
+                handle.conn.text_factory = _lenient_text
+                try:
+                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, deadline)
+                finally:
+                    handle.conn.text_factory = str
+        except _QueryTimeout:
+            return self._timeout_result(limit, start)
+        except Exception as exc:  # noqa: BLE001 - anything about the SQL becomes a result
+            return self._error_result(exc, handle, limit, start)
+        finally:
+            deadline[0] = math.inf
+        return _ok_result(columns, rows, truncated, time.perf_counter() - start)
 
     def _timeout_result(self, limit: float, start: float) -> ExecutionResult:
         elapsed = time.perf_counter() - start

@@ -48,3 +48,14 @@ def test_strict_fixes_table_lists_every_fix() -> None:
 
     for name in {**STRICT_FIXES, **EXEC_STRICT_FIXES}:
         assert f"| `{name}` |" in README, f"strict fix {name} is not in the README"
+
+
+def test_arguments_section_lists_every_env_keyword() -> None:
+    from dataclasses import fields
+
+    from mtsql_env import EnvConfig
+
+    arguments = README.split("### Arguments", 1)[1].split("\n### ", 1)[0]
+    for field in fields(EnvConfig):
+        if field.name != "benchmark":  # set by the env id, not a keyword users pass
+            assert f"`{field.name}`" in arguments, f"EnvConfig.{field.name} is not in the README's Arguments"

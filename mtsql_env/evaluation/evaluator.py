@@ -35,6 +35,8 @@ from .tokenizer import SQLParseError, rewrite_value_placeholder
 if TYPE_CHECKING:  # pandas and the EM parser load only when used: the CLI's start-up time counts
     import pandas as pd
 
+    from mtsql_env.result_cache import ResultCache
+
     from .exact_match import PreparedGold
 
 logger = logging.getLogger(__name__)
@@ -148,6 +150,7 @@ class Evaluator:
         db_dir: str | os.PathLike[str],
         tables_path: str | os.PathLike[str] | None,
         config: EvaluatorConfig | None = None,
+        result_cache: ResultCache | None = None,
     ) -> None:
         self.db_dir = Path(db_dir)
         self.tables_path = Path(tables_path) if tables_path is not None else None
@@ -162,6 +165,7 @@ class Evaluator:
                 timeout_s=self.config.timeout_s,
                 seed=self.config.seed,
             ),
+            result_cache=result_cache,
         )
         self._kmaps: dict[str, Any] | None = None
         self._gold_cache: dict[tuple[str, str], _GoldSide] = {}

@@ -38,6 +38,8 @@ from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mtsql_env.result_cache import ResultCache
+
 if TYPE_CHECKING:  # the executor is imported lazily: the CLI's import time counts
     from mtsql_env.executor import SQLiteExecutor
 
@@ -59,7 +61,6 @@ EXEC_STRICT_FIXES: dict[str, str] = {
 _SPACED_OPERATORS = (("> =", ">="), ("< =", "<="), ("! =", "!="))
 _CURRENT_YEAR_RE = re.compile(r"year\s*\(\s*curdate\s*\(\s*\)\s*\)", re.IGNORECASE)
 _ORDER_BY_STRICT_RE = re.compile(r"\border\s+by\b", re.IGNORECASE)
-_NONDETERMINISTIC_RE = re.compile(r"\brandom\s*\(", re.IGNORECASE)
 # A statement-splitting lexer in the spirit of sqlparse's: comments, quoted strings and identifiers (so a
 # ``distinct`` or ``;`` inside them is left alone), words, and any other single character.
 _LEX_RE = re.compile(
@@ -380,7 +381,9 @@ class ExecMatcher:
     """Runs gold and predicted queries read-only and judges execution match.
 
     Gold results are memoised per ``(db_id, gold_sql)``, so scoring many predictions against one gold (an
-    RL environment, several systems on one dev set) executes each gold once per process.
+    RL environment, several systems on one dev set) executes each gold once per process. A shared
+    ``result_cache`` (see :class:`~mtsql_env.result_cache.ResultCache`) also answers queries another
+    executor already ran, such as the candidate an environment executed before it is scored.
     """
 
     def __init__(
@@ -388,10 +391,12 @@ class ExecMatcher:
         db_dir: str | os.PathLike[str],
         config: ExecMatchConfig | None = None,
         executor: SQLiteExecutor | None = None,
+        result_cache: ResultCache | None = None,
     ) -> None:
         self.db_dir = Path(db_dir)
         self.config = config or ExecMatchConfig()
         self._executor = executor
+        self._result_cache = result_cache
         self._gold_cache: dict[tuple[str, str], GoldExecution] = {}
         self._files_cache: dict[str, tuple[Path, ...]] = {}
 
@@ -405,7 +410,8 @@ class ExecMatcher:
                     timeout_s=self.config.timeout_s,
                     max_rows=self.config.max_rows,
                     max_bytes=self.config.max_bytes,
-                )
+                ),
+                cache=self._result_cache,
             )
         return self._executor
 
@@ -461,7 +467,7 @@ class ExecMatcher:
         if gold.error is not None:
             raise ValueError(f"cannot score against a failed gold: {gold.error}")
         sql = prepare_for_execution(pred_sql, keep_distinct=self.config.keep_distinct)
-        if sql == gold.sql and not _NONDETERMINISTIC_RE.search(sql):
+        if sql == gold.sql and ResultCache.cacheable(sql):
             return ExecVerdict(True)
         for path, gold_rows in gold.results:
             rows, message = self._run(path, sql)

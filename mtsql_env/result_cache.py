@@ -1,0 +1,122 @@
+"""A bounded, shared cache of query results for :class:`~mtsql_env.executor.SQLiteExecutor`.
+
+Why: the databases are opened read-only and watched for changes, so one deterministic SQL text on one
+unchanged file always gives the same rows, and an RL environment asks for the same rows again and again:
+the candidate at ``execute`` and once more as the prediction (or the gold) scored by execution match at
+``answer``; a GRPO group that samples the same SQL several times; the same gold across epochs. One cache
+shared by the environment's executor and its evaluator's makes each of those a dictionary lookup.
+
+What is kept: complete results (no row or byte cap hit) and errors the SQL itself causes (syntax, unknown
+column ...), bounded by an estimate of their size in bytes, least recently used first out. Never kept:
+timeouts (they depend on the machine's load) and SQL whose result may change between runs (``random()``,
+``'now'`` ...). A cut result is reused only under the same caps.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Hashable
+
+if TYPE_CHECKING:
+    from mtsql_env.executor import ExecutionResult
+
+__all__ = ["NONDETERMINISTIC_SQL", "ResultCache"]
+
+# SQL that may give other rows when run again on the same file: random values, the clock, connection state.
+NONDETERMINISTIC_SQL = re.compile(
+    r"\b(?:random|randomblob|changes|total_changes|last_insert_rowid)\s*\(|'now'|\"now\"|\bcurrent_(?:date|time)",
+    re.IGNORECASE,
+)
+
+# Estimated bytes of one entry besides its rows: the key, the result object, the bookkeeping.
+_ENTRY_OVERHEAD_BYTES = 256
+
+
+class ResultCache:
+    """Least-recently-used query results, at most ``max_bytes`` of estimated row data; thread-safe.
+
+    Example:
+        >>> import os, sqlite3, tempfile
+        >>> from mtsql_env.executor import SQLiteExecutor
+        >>> path = os.path.join(tempfile.mkdtemp(), "tiny.sqlite")
+        >>> with sqlite3.connect(path) as db:
+        ...     _ = db.execute("CREATE TABLE t(x INT)")
+        >>> db.close()
+        >>> cache = ResultCache()
+        >>> with SQLiteExecutor(cache=cache) as executor:
+        ...     first = executor.execute(path, "SELECT count(*) FROM t")
+        ...     again = executor.execute(path, "SELECT count(*) FROM t")
+        >>> again is first, cache.hits, cache.misses
+        (True, 1, 1)
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        if max_bytes < 1:
+            raise ValueError(f"max_bytes must be >= 1, got {max_bytes}")
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._entries: OrderedDict[Hashable, tuple[ExecutionResult, int, int, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def cacheable(sql: str) -> bool:
+        """Whether ``sql`` gives the same result on every run on an unchanged file."""
+        return NONDETERMINISTIC_SQL.search(sql) is None
+
+    def get(self, key: Hashable, max_rows: int, max_bytes: int) -> ExecutionResult | None:
+        """The result stored under ``key`` if it answers a query fetched under these caps, else None.
+
+        A complete result answers any caps it fits in; a cut one only the caps it was cut by.
+        """
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                result, size, rows_cap, bytes_cap = entry
+                if (
+                    (rows_cap, bytes_cap) == (max_rows, max_bytes)
+                    if result.truncated
+                    else len(result.rows) <= max_rows and size - _ENTRY_OVERHEAD_BYTES <= max_bytes
+                ):
+                    self._entries.move_to_end(key)
+                    self.hits += 1
+                    return result
+            self.misses += 1
+            return None
+
+    def put(self, key: Hashable, result: ExecutionResult, row_bytes: int, max_rows: int, max_bytes: int) -> None:
+        """Store ``result`` (``row_bytes``: its rows' estimated size), evicting the oldest entries to fit."""
+        size = row_bytes + _ENTRY_OVERHEAD_BYTES
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (result, size, max_rows, max_bytes)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self._bytes -= evicted[1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    @property
+    def size_bytes(self) -> int:
+        """Estimated bytes held now."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(entries={len(self)}, bytes={self._bytes}/{self.max_bytes}, "
+            f"hits={self.hits}, misses={self.misses})"
+        )

@@ -29,47 +29,58 @@ from .runner import RunResult, TurnTracker, summarize
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["run_vector", "unbatch_info"]
+__all__ = ["run_vector", "split_infos", "unbatch_info"]
 
 
-def unbatch_info(infos: dict[str, Any], index: int) -> dict[str, Any]:
-    """The ``info`` dict of sub-env ``index`` out of a vector env's batched infos.
+def split_infos(infos: dict[str, Any], num_envs: int) -> list[dict[str, Any]]:
+    """One ``info`` dict per sub-env out of a vector env's batched infos.
 
     Gymnasium batches each key into an array with a ``_key`` mask and nested dicts recursively; keys a
-    sub-env did not report come back as None, numpy scalars as Python values.
+    sub-env did not report come back as None, numpy scalars as Python values. Each array is converted
+    once for all sub-envs (``tolist``): this runs in the main process on every step, where an async
+    vector env's speed-up is decided.
 
     Example:
         >>> import numpy as np
         >>> infos = {"turn": np.array([0, 2]), "_turn": np.array([True, True]),
         ...          "sql": np.array([None, "SELECT 1"], dtype=object), "_sql": np.array([False, True])}
-        >>> unbatch_info(infos, 1)
-        {'turn': 2, 'sql': 'SELECT 1'}
-        >>> unbatch_info(infos, 0)
-        {'turn': 0, 'sql': None}
+        >>> split_infos(infos, 2)
+        [{'turn': 0, 'sql': None}, {'turn': 2, 'sql': 'SELECT 1'}]
     """
-    out: dict[str, Any] = {}
+    outs: list[dict[str, Any]] = [{} for _ in range(num_envs)]
     for key, value in infos.items():
-        if not isinstance(key, str) or key.startswith("_"):
+        if key.__class__ is not str or key[:1] == "_":
             continue
-        mask = infos.get(f"_{key}")
-        if mask is not None and not mask[index]:
-            out[key] = None
-        elif isinstance(value, dict):
-            out[key] = _unbatch_nested(value, index)
-        else:
-            item = value[index]
-            out[key] = item.item() if isinstance(item, np.generic) else item
-    return out
+        parts = _split_nested(value, num_envs) if value.__class__ is dict else value.tolist()
+        mask = infos.get("_" + key)
+        present = mask.tolist() if mask is not None else [True] * num_envs
+        for out, part, here in zip(outs, parts, present):
+            out[key] = part if here else None
+    return outs
 
 
-def _unbatch_nested(value: dict[Any, Any], index: int) -> dict[str, Any] | None:
-    # Gymnasium stores a None that follows another sub-env's dict under the integer key `index`.
-    if index in value and value[index] is None:
-        return None
-    keys = [k for k in value if isinstance(k, str) and not k.startswith("_")]
-    if keys and not any(value.get(f"_{k}", np.ones(index + 1, dtype=bool))[index] for k in keys):
-        return None
-    return unbatch_info(value, index)
+def _split_nested(value: dict[Any, Any], num_envs: int) -> list[dict[str, Any] | None]:
+    parts: list[dict[str, Any] | None] = list(split_infos(value, num_envs))
+    masks = [value.get("_" + k) for k in value if k.__class__ is str and k[:1] != "_"]
+    for index in range(num_envs):
+        # Gymnasium stores a None that follows another sub-env's dict under the integer key `index`.
+        if (index in value and value[index] is None) or (
+            masks and not any(mask is None or mask[index] for mask in masks)
+        ):
+            parts[index] = None
+    return parts
+
+
+def unbatch_info(infos: dict[str, Any], index: int) -> dict[str, Any]:
+    """The ``info`` dict of sub-env ``index`` (see `split_infos`, which splits all sub-envs at once).
+
+    Example:
+        >>> import numpy as np
+        >>> unbatch_info({"turn": np.array([0, 2]), "_turn": np.array([True, True])}, 1)
+        {'turn': 2}
+    """
+    num_envs = next((len(v) for v in infos.values() if isinstance(v, np.ndarray)), index + 1)
+    return split_infos(infos, num_envs)[index]
 
 
 class _PerSlotAgents:
@@ -141,8 +152,9 @@ def run_vector(
             for slot, action in zip(busy, chosen):
                 actions[slot] = action
             batch_obs, _, terminated, truncated, batch_infos = envs.step(tuple(actions))
+            step_infos = split_infos(batch_infos, num_envs)
             for slot in busy:
-                observations[slot], info = batch_obs[slot], unbatch_info(batch_infos, slot)
+                observations[slot], info = batch_obs[slot], step_infos[slot]
                 infos[slot] = info
                 record = trackers[slot].update(info, bool(truncated[slot]))
                 if record is not None:

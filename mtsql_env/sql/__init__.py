@@ -13,16 +13,25 @@ One job per module:
 
 from __future__ import annotations
 
+from mtsql_env.sql import memory_diff, parsing
 from mtsql_env.sql.clauses import CLAUSES, clause_f1, clause_matches
 from mtsql_env.sql.memory_diff import ClauseChange, QueryDiff, diff_queries
 from mtsql_env.sql.parsing import canonical_clauses, canonical_tree, clean_sql, parse, schema_key
 from mtsql_env.sql.sanity import SanityReport, check_result
+
+
+def cache_clear() -> None:
+    """Empty every cache of the package (for cold-start benchmarks and memory-bound long runs)."""
+    parsing.cache_clear()
+    memory_diff.cache_clear()
+
 
 __all__ = [
     "CLAUSES",
     "ClauseChange",
     "QueryDiff",
     "SanityReport",
+    "cache_clear",
     "check_result",
     "diff_queries",
     "canonical_clauses",

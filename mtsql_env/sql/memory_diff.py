@@ -357,3 +357,9 @@ def diff_queries(candidate_sql: str, previous_sql: str | None, schema: SchemaLik
     """
     previous = clean_sql(previous_sql) if previous_sql else None
     return _diff(clean_sql(candidate_sql), previous, schema_key(schema))
+
+
+def cache_clear() -> None:
+    """Empty this module's caches (see ``mtsql_env.sql.cache_clear``)."""
+    _facts.cache_clear()
+    _diff.cache_clear()

@@ -28,8 +28,14 @@ from mtsql_env.sql.split import render_clauses
 
 logger = logging.getLogger(__name__)
 
-#: Entries kept by each string-keyed cache; CoSQL+SParC dev gold is ~2.2k strings, proposals add more.
+#: Entries kept by each cache of compact results (text, tuples); CoSQL+SParC dev gold is ~2.2k strings,
+#: proposals add more.
 CACHE_SIZE = 32768
+#: Entries kept by the caches of sqlglot trees. A tree holds hundreds of objects, so these stay small: they
+#: serve the reuse within a turn (clause F1 at propose, the memory diff at verify), while the results
+#: derived from a tree are cached under ``CACHE_SIZE``. A large tree cache costs memory and, through the
+#: garbage collector walking every live object, time.
+TREE_CACHE_SIZE = 256
 
 #: A schema for column resolution: ``{table: [column, ...]}``, a ``records.Schema``, or a frozen key.
 SchemaLike = Union[Mapping[str, Iterable[str]], SchemaKey, Any, None]
@@ -96,7 +102,7 @@ def _parse_fresh(cleaned: str) -> exp.Query | None:
     return tree
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@lru_cache(maxsize=TREE_CACHE_SIZE)
 def _parse_clean(cleaned: str) -> exp.Query | None:
     return _parse_fresh(cleaned)
 
@@ -168,7 +174,7 @@ def _freeze(schema: Any) -> SchemaKey:
     return tuple(sorted((str(t).lower(), frozenset(str(c).lower() for c in cols)) for t, cols in items))
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@lru_cache(maxsize=TREE_CACHE_SIZE)
 def _canonical(cleaned: str, schema: SchemaKey | None) -> exp.Query | None:
     # A fresh parse normalised in place: parsing (~40 us) costs less than parse + copy, and the
     # shared parse cache is left to callers of ``parse``.

@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def real_data_dir() -> Path | None:
     """The folder holding the real CoSQL release (``cosql_dataset/``), or None."""
-    candidate = Path(os.environ.get("MTSQL_DATA_DIR") or REPO.parent / "shared" / "data")
+    # Absolute, so that tests can symlink to it from temporary folders.
+    candidate = Path(os.environ.get("MTSQL_DATA_DIR") or REPO.parent / "shared" / "data").resolve()
     return candidate if (candidate / "cosql_dataset" / "tables.json").is_file() else None
 
 

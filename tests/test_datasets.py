@@ -35,7 +35,7 @@ from mtsql_env.datasets import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_DATA = Path(os.environ.get("MTSQL_DATA_DIR") or REPO.parent / "shared" / "data")
+REAL_DATA = Path(os.environ.get("MTSQL_DATA_DIR") or REPO.parent / "shared" / "data").resolve()
 REAL_RELEASE = REAL_DATA / "cosql_dataset" if (REAL_DATA / "cosql_dataset").is_dir() else REAL_DATA
 SPARC_FIXTURE = Path(__file__).parent / "fixtures" / "sparc" / "sparc" / "dev.json"
 realdata = pytest.mark.skipif(

@@ -97,7 +97,7 @@ class EnvConfig:
     )
     max_result_rows: int = field(default=10_000, metadata={"help": "Rows fetched per query before truncating."})
     result_cache_mb: float = field(
-        default=64.0,
+        default=4.0,
         metadata={
             "help": "Query results kept for reuse (estimated MB, least recently used out; 0 disables): the "
             "candidate run at execute is scored at answer without running again, and repeated SQL (GRPO "

@@ -570,7 +570,7 @@ class SQLiteExecutor:
         if result is None:
             result = self._run(handle, sql, limit, cap)
             if result.error is not ErrorKind.TIMEOUT:
-                cache.put(key, result, _row_bytes(result.rows) + len(result.message), cap, config.max_bytes)
+                cache.put(key, result, _row_bytes(result.rows), cap, config.max_bytes)
         return result
 
     def close(self) -> None:

@@ -30,12 +30,28 @@ NONDETERMINISTIC_SQL = re.compile(
     re.IGNORECASE,
 )
 
-# Estimated bytes of one entry besides its rows: the key, the result object, the bookkeeping.
-_ENTRY_OVERHEAD_BYTES = 256
+# CPython object sizes (64-bit) behind `_memory_bytes`: an entry's key, result and bookkeeping; a tuple and
+# each of its slots; a str or bytes header; any other value (int, float) with its slot.
+_ENTRY_BYTES = 400
+_TUPLE_BYTES, _SLOT_BYTES = 40, 8
+_TEXT_BYTES = 49
+_SCALAR_BYTES = 32
+
+
+def _memory_bytes(result: ExecutionResult) -> int:
+    """Estimated memory the result holds, as CPython lays it out (the executor's row-byte caps count less)."""
+    rows = result.rows
+    used = _ENTRY_BYTES + len(result.message) + _TUPLE_BYTES + _SLOT_BYTES * len(rows)
+    for row in rows:
+        used += _TUPLE_BYTES
+        for value in row:
+            cls = value.__class__
+            used += _SLOT_BYTES + (_TEXT_BYTES + len(value) if cls is str or cls is bytes else _SCALAR_BYTES)
+    return used
 
 
 class ResultCache:
-    """Least-recently-used query results, at most ``max_bytes`` of estimated row data; thread-safe.
+    """Least-recently-used query results holding at most ``max_bytes`` of memory (estimated); thread-safe.
 
     Example:
         >>> import os, sqlite3, tempfile
@@ -52,13 +68,14 @@ class ResultCache:
         (True, 1, 1)
     """
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_bytes: int = 4 * 1024 * 1024) -> None:
         if max_bytes < 1:
             raise ValueError(f"max_bytes must be >= 1, got {max_bytes}")
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
-        self._entries: OrderedDict[Hashable, tuple[ExecutionResult, int, int, int]] = OrderedDict()
+        # key -> (result, its memory estimate, its row-byte estimate, the row and byte caps it was fetched under)
+        self._entries: OrderedDict[Hashable, tuple[ExecutionResult, int, int, int, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
@@ -75,11 +92,11 @@ class ResultCache:
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
-                result, size, rows_cap, bytes_cap = entry
+                result, _, row_bytes, rows_cap, bytes_cap = entry
                 if (
                     (rows_cap, bytes_cap) == (max_rows, max_bytes)
                     if result.truncated
-                    else len(result.rows) <= max_rows and size - _ENTRY_OVERHEAD_BYTES <= max_bytes
+                    else len(result.rows) <= max_rows and row_bytes <= max_bytes
                 ):
                     self._entries.move_to_end(key)
                     self.hits += 1
@@ -88,15 +105,16 @@ class ResultCache:
             return None
 
     def put(self, key: Hashable, result: ExecutionResult, row_bytes: int, max_rows: int, max_bytes: int) -> None:
-        """Store ``result`` (``row_bytes``: its rows' estimated size), evicting the oldest entries to fit."""
-        size = row_bytes + _ENTRY_OVERHEAD_BYTES
+        """Store ``result``, fetched under these caps (``row_bytes``: its size as the executor's byte cap
+        counts it), evicting the least recently used entries to fit."""
+        size = _memory_bytes(result)
         if size > self.max_bytes:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old[1]
-            self._entries[key] = (result, size, max_rows, max_bytes)
+            self._entries[key] = (result, size, row_bytes, max_rows, max_bytes)
             self._bytes += size
             while self._bytes > self.max_bytes:
                 _, evicted = self._entries.popitem(last=False)
@@ -109,7 +127,7 @@ class ResultCache:
 
     @property
     def size_bytes(self) -> int:
-        """Estimated bytes held now."""
+        """Estimated memory held now, in bytes."""
         return self._bytes
 
     def __len__(self) -> int:

@@ -286,3 +286,28 @@ def test_sanity_over_all_runnable_dev_gold(cosql_dev: list[dict]) -> None:
     assert statuses["ok"] > 800 and statuses.get("empty", 0) > 0
     # Only the gold with a stray ")" fails once Spider's spaced operators are cleaned.
     assert statuses.get("error", 0) == 1
+
+
+def test_a_long_run_keeps_a_bounded_number_of_sqlglot_trees() -> None:
+    """Distinct queries (every RL sample differs) must not pile up trees: ~17 KB each, and GC walks them all."""
+    import gc
+
+    from mtsql_env.sql import cache_clear, clause_f1
+    from mtsql_env.sql.parsing import TREE_CACHE_SIZE
+
+    def play(start: int, stop: int) -> None:
+        for i in range(start, stop):
+            sql = f"SELECT name FROM singer WHERE age > {i} AND country = 'c{i}' ORDER BY name"
+            clause_f1(sql, "SELECT name FROM singer WHERE age > 3")
+            diff_queries(sql, f"SELECT name FROM singer WHERE age > {i - 1}")
+
+    def live_trees() -> int:
+        gc.collect()
+        return sum(isinstance(o, exp.Expression) for o in gc.get_objects())
+
+    cache_clear()
+    play(0, 2 * TREE_CACHE_SIZE)
+    after_some = live_trees()
+    play(2 * TREE_CACHE_SIZE, 8 * TREE_CACHE_SIZE)
+    assert live_trees() <= after_some * 1.05
+    cache_clear()

@@ -71,7 +71,7 @@ class EvaluatorConfig:
     )
     seed: int = field(default=0, metadata={"help": "Seed of EX's row sampler (> 3 columns); never changes verdicts."})
     score_cache_size: int = field(
-        default=100_000,
+        default=1024,
         metadata={
             "help": "Turn scores memoised per (db_id, gold, pred), oldest dropped first; 0 disables. Rollouts "
             "often repeat a query, and the databases are read-only, so a repeat costs a dict lookup."

@@ -24,6 +24,7 @@ from mtsql_env.sql.dialect import short_column_text, text
 from mtsql_env.sql.normalize import SchemaKey
 from mtsql_env.sql.parsing import (
     CACHE_SIZE,
+    TREE_CACHE_SIZE,
     SchemaLike,
     canonical_clauses,
     canonical_tree,
@@ -262,7 +263,7 @@ class _Facts:
     text: str  # the whole canonical query, to tell identical queries
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+@lru_cache(maxsize=TREE_CACHE_SIZE)  # its items keep their tree alive (rendered lazily per diff)
 def _facts(cleaned: str, schema: SchemaKey | None) -> _Facts | None:
     tree = canonical_tree(cleaned, schema)
     if tree is None:

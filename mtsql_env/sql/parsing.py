@@ -30,12 +30,13 @@ logger = logging.getLogger(__name__)
 
 #: Entries kept by each cache of compact results (text, tuples); CoSQL+SParC dev gold is ~2.2k strings,
 #: proposals add more.
-CACHE_SIZE = 32768
-#: Entries kept by the caches of sqlglot trees. A tree holds hundreds of objects, so these stay small: they
-#: serve the reuse within a turn (clause F1 at propose, the memory diff at verify), while the results
-#: derived from a tree are cached under ``CACHE_SIZE``. A large tree cache costs memory and, through the
-#: garbage collector walking every live object, time.
-TREE_CACHE_SIZE = 256
+CACHE_SIZE = 1024
+#: Entries kept by each cache that holds sqlglot trees (here and ``memory_diff._facts``). A tree is tens of
+#: objects and kilobytes, so these stay small: they serve the reuse within and across neighbouring turns
+#: (clause F1 at propose, the memory diff at verify, the previous turn's SQL), while compact results derived
+#: from trees are cached under ``CACHE_SIZE``. Large tree caches grew a long run's memory by ~17 KB per
+#: distinct query and slowed every garbage collection.
+TREE_CACHE_SIZE = 128
 
 #: A schema for column resolution: ``{table: [column, ...]}``, a ``records.Schema``, or a frozen key.
 SchemaLike = Union[Mapping[str, Iterable[str]], SchemaKey, Any, None]

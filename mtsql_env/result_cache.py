@@ -14,8 +14,10 @@ timeouts (they depend on the machine's load) and SQL whose result may change bet
 
 from __future__ import annotations
 
+import os
 import re
 import threading
+import weakref
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Hashable
 
@@ -50,8 +52,23 @@ def _memory_bytes(result: ExecutionResult) -> int:
     return used
 
 
+# Live caches, to give each a fresh lock in a forked child (another thread may have held it at the fork).
+_LIVE: weakref.WeakSet[ResultCache] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for cache in list(_LIVE):
+        cache._lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class ResultCache:
-    """Least-recently-used query results holding at most ``max_bytes`` of memory (estimated); thread-safe.
+    """Least-recently-used query results holding at most ``max_bytes`` of memory (estimated).
+
+    Thread-safe and fork-safe; a pickled cache arrives empty.
 
     Example:
         >>> import os, sqlite3, tempfile
@@ -78,6 +95,13 @@ class ResultCache:
         self._entries: OrderedDict[Hashable, tuple[ExecutionResult, int, int, int, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        _LIVE.add(self)
+
+    def __getstate__(self) -> dict[str, int]:
+        return {"max_bytes": self.max_bytes}  # results stay behind, like an executor's connections
+
+    def __setstate__(self, state: dict[str, int]) -> None:
+        self.__init__(state["max_bytes"])  # type: ignore[misc]
 
     @staticmethod
     def cacheable(sql: str) -> bool:

@@ -124,3 +124,34 @@ def test_env_scores_identically_with_and_without_the_cache(agent) -> None:
         assert (cache is None) if not megabytes else cache.hits > 0
         env.close()
     assert runs[0.0] == runs[64.0]
+
+
+def test_pickled_cache_arrives_empty_with_its_budget(db: Path) -> None:
+    import pickle
+
+    cache = ResultCache(max_bytes=10_000)
+    _executor(cache).execute(db, "SELECT 1")
+    clone = pickle.loads(pickle.dumps(cache))
+    assert (clone.max_bytes, len(clone), len(cache)) == (10_000, 0, 1)
+    assert _executor(clone).execute(db, "SELECT 2").rows == ((2,),)
+
+
+def test_forked_child_uses_the_cache_even_if_its_lock_was_held_at_the_fork(db: Path) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    executor = _executor(ResultCache())
+    executor.execute(db, "SELECT count(*) FROM t")
+    hits = context.Queue()
+    with executor.cache._lock:  # as if another thread were inside the cache when the process forks
+        child = context.Process(target=_hits_in_child, args=(executor, str(db), hits))  # inherited, not pickled
+        child.start()
+    child.join(timeout=10)
+    if child.exitcode is None:  # stuck on the inherited lock
+        child.kill()
+    assert child.exitcode == 0 and hits.get(timeout=5) == (1, 1)  # the parent's miss, then its own hit
+
+
+def _hits_in_child(executor: SQLiteExecutor, db: str, hits) -> None:
+    executor.execute(db, "SELECT count(*) FROM t")
+    hits.put((executor.cache.hits, executor.cache.misses))

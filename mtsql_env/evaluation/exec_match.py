@@ -462,7 +462,7 @@ class ExecMatcher:
         """Judge EX of a prediction (already value-rewritten) against a successfully executed gold.
 
         A pred whose prepared text equals the prepared gold is correct without running it (same engine, same
-        query, same rows), unless it calls ``random()``.
+        query, same rows), unless its rows may change between runs (``random()``, ``'now'`` ...).
         """
         if gold.error is not None:
             raise ValueError(f"cannot score against a failed gold: {gold.error}")

@@ -14,9 +14,8 @@ import pytest
 
 from mtsql_env.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
-REAL_DATA = Path(os.environ.get("MTSQL_DATA_DIR") or REPO.parent / "shared" / "data")
-REAL_RELEASE = REAL_DATA / "cosql_dataset" if (REAL_DATA / "cosql_dataset").is_dir() else REAL_DATA
+from conftest import REAL_DATA_DIR, REAL_RELEASE
+
 realdata = pytest.mark.skipif(
     not (REAL_RELEASE / "sql_state_tracking" / "cosql_dev.json").is_file(),
     reason=f"real CoSQL dev release not found at {REAL_RELEASE} (set MTSQL_DATA_DIR to the shared data folder)",
@@ -67,7 +66,7 @@ def tiny_sparc_zip(tmp_path: Path) -> Path:
 @realdata
 @pytest.mark.realdata
 def test_info_on_real_data(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["data", "info", "--data-dir", str(REAL_DATA)]) == 0
+    assert main(["data", "info", "--data-dir", str(REAL_DATA_DIR)]) == 0
     out = capsys.readouterr().out
     assert f"cosql: {REAL_RELEASE}" in out and "(166 schemas)" in out and "SQLite files: 19" in out
     dev_row = next(line for line in out.splitlines() if line.startswith("dev "))
@@ -79,7 +78,7 @@ def test_info_on_real_data(capsys: pytest.CaptureFixture[str]) -> None:
 @realdata
 @pytest.mark.realdata
 def test_info_follows_env_var(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("MTSQL_DATA_DIR", str(REAL_DATA))
+    monkeypatch.setenv("MTSQL_DATA_DIR", str(REAL_DATA_DIR))
     assert main(["data", "info"]) == 0
     assert "(found via $MTSQL_DATA_DIR)" in capsys.readouterr().out
 

@@ -34,9 +34,8 @@ from mtsql_env.datasets import (
     read_sqlite_schema,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-REAL_DATA = Path(os.environ.get("MTSQL_DATA_DIR") or REPO.parent / "shared" / "data").resolve()
-REAL_RELEASE = REAL_DATA / "cosql_dataset" if (REAL_DATA / "cosql_dataset").is_dir() else REAL_DATA
+from conftest import REAL_DATA_DIR, REAL_RELEASE
+
 SPARC_FIXTURE = Path(__file__).parent / "fixtures" / "sparc" / "sparc" / "dev.json"
 realdata = pytest.mark.skipif(
     not (REAL_RELEASE / "sql_state_tracking" / "cosql_dev.json").is_file(),
@@ -459,13 +458,13 @@ def test_real_cosql_dev_counts() -> None:
 @pytest.mark.realdata
 def test_real_cosql_missing_wta_1_needs_opt_in(caplog: pytest.LogCaptureFixture) -> None:
     with pytest.raises(MissingDatabaseError) as err:
-        load_dataset("cosql", "dev", REAL_DATA)
+        load_dataset("cosql", "dev", REAL_DATA_DIR)
     assert err.value.db_ids == ("wta_1",)
     assert err.value.dialogues_affected == {"wta_1": 17}
     assert err.value.turns_affected == {"wta_1": 59}
     assert "wta_1 (17 dialogues, 59 turns)" in str(err.value)
     with caplog.at_level(logging.WARNING, logger="mtsql_env.datasets"):
-        dataset = load_dataset("cosql", "dev", REAL_DATA, skip_missing_databases=True)
+        dataset = load_dataset("cosql", "dev", REAL_DATA_DIR, skip_missing_databases=True)
     assert len(dataset.dialogues) == 276 and dataset.num_turns == 1007 - 59
     assert (dataset.skipped_dialogues, dataset.skipped_db_ids) == (17, ("wta_1",))
     assert "left out 17 dialogue(s) (59 turns)" in caplog.text
@@ -506,7 +505,7 @@ def test_real_schemas_all_load_and_agree_with_sqlite() -> None:
 @realdata
 @pytest.mark.realdata
 def test_real_data_found_through_env_var(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MTSQL_DATA_DIR", str(REAL_DATA))
+    monkeypatch.setenv("MTSQL_DATA_DIR", str(REAL_DATA_DIR))
     dataset = load_dataset("cosql", "dev", skip_missing_databases=True)
     assert dataset.root.resolve() == REAL_RELEASE.resolve() and len(dataset.dialogues) == 276
     monkeypatch.setenv("MTSQL_COSQL_DIR", str(REAL_RELEASE))
@@ -670,7 +669,7 @@ def test_install_rejects_symlink_members(tmp_path: Path) -> None:
 @realdata
 @pytest.mark.realdata
 def test_data_info_on_real_data(tmp_path: Path) -> None:
-    entries = data_info(data_dir=REAL_DATA)
+    entries = data_info(data_dir=REAL_DATA_DIR)
     assert [e["benchmark"] for e in entries] == ["cosql"]
     (entry,) = entries
     assert entry["found_via"] == "data_dir argument" and entry["schemas"] == 166 and entry["sqlite_files"] == 19

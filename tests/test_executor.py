@@ -29,15 +29,15 @@ from mtsql_env.executor import (
     classify_error,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-DATA_DIR = Path(os.environ.get("MTSQL_DATA_DIR", REPO.parent / "shared" / "data"))
-DATABASE_DIR = DATA_DIR / "cosql_dataset" / "database"
-GOLD_FILE = DATA_DIR / "reference" / "cosql_dev_gold.txt"
+from conftest import REAL_DATA_DIR
+
+DATABASE_DIR = REAL_DATA_DIR / "cosql_dataset" / "database"
+GOLD_FILE = REAL_DATA_DIR / "reference" / "cosql_dev_gold.txt"
 REAL_DB_IDS = ("concert_singer", "pets_1", "world_1")
 
 needs_data = pytest.mark.skipif(
     not (DATABASE_DIR / "concert_singer" / "concert_singer.sqlite").exists(),
-    reason=f"CoSQL databases not found under {DATA_DIR} (set MTSQL_DATA_DIR)",
+    reason=f"CoSQL databases not found under {REAL_DATA_DIR} (set MTSQL_DATA_DIR)",
 )
 
 INFINITE_CTE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
@@ -74,7 +74,7 @@ def tiny_db(tmp_path: Path) -> Path:
 def real_dbs(tmp_path: Path) -> dict[str, Path]:
     """Writable copies of real Spider databases in their own folders (so any write would show)."""
     if not (DATABASE_DIR / "concert_singer" / "concert_singer.sqlite").exists():
-        pytest.skip(f"CoSQL databases not found under {DATA_DIR} (set MTSQL_DATA_DIR)")
+        pytest.skip(f"CoSQL databases not found under {REAL_DATA_DIR} (set MTSQL_DATA_DIR)")
     copies = {}
     for db_id in REAL_DB_IDS:
         target = tmp_path / "db" / db_id / f"{db_id}.sqlite"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import doctest
 import json
-import os
 import re
 import time
 from fractions import Fraction
@@ -20,16 +19,13 @@ from mtsql_env.sql import normalize as normalize_module
 from mtsql_env.sql import parsing as parsing_module
 from mtsql_env.sql import split as split_module
 
+from conftest import REAL_DATA_DIR
+
 FIXTURES = Path(__file__).parent / "fixtures" / "sql"
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _data_dir() -> Path:
-    return Path(os.environ.get("MTSQL_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
 def _cosql_dev() -> list[dict]:
-    path = _data_dir() / "cosql_dataset" / "sql_state_tracking" / "cosql_dev.json"
+    path = REAL_DATA_DIR / "cosql_dataset" / "sql_state_tracking" / "cosql_dev.json"
     if not path.exists():
         pytest.skip(f"real CoSQL dev set not found at {path} (set MTSQL_DATA_DIR)")
     return json.loads(path.read_text())
@@ -285,7 +281,7 @@ def test_clause_f1_speed_on_dev_gold(dev_gold: list[str]) -> None:
 def test_real_schema_records_qualify_bare_columns(dev_gold: list[str]) -> None:
     from mtsql_env.datasets import load_schemas
 
-    tables = _data_dir() / "cosql_dataset" / "tables.json"
+    tables = REAL_DATA_DIR / "cosql_dataset" / "tables.json"
     schemas = load_schemas(tables)
     poker = schemas["poker_player"]
     bare = "SELECT name FROM people AS T1 JOIN poker_player AS T2 ON T1.people_id = T2.people_id"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import doctest
 import json
-import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -26,25 +25,23 @@ from mtsql_env.sql import (
 from mtsql_env.sql import memory_diff as memory_diff_module
 from mtsql_env.sql import sanity as sanity_module
 
+from conftest import REAL_DATA_DIR
+
 FIXTURES = Path(__file__).parent / "fixtures" / "sql"
-REPO = Path(__file__).resolve().parents[1]
+
 DIFF_CASES = json.loads((FIXTURES / "memory_diff_cases.json").read_text())["cases"]
-
-
-def _data_dir() -> Path:
-    return Path(os.environ.get("MTSQL_DATA_DIR", REPO.parent / "shared" / "data"))
 
 
 @pytest.fixture(scope="module")
 def cosql_dev() -> list[dict]:
-    path = _data_dir() / "cosql_dataset" / "sql_state_tracking" / "cosql_dev.json"
+    path = REAL_DATA_DIR / "cosql_dataset" / "sql_state_tracking" / "cosql_dev.json"
     if not path.exists():
         pytest.skip(f"real CoSQL dev set not found at {path} (set MTSQL_DATA_DIR)")
     return json.loads(path.read_text())
 
 
 def _db_path(db_id: str) -> Path:
-    return _data_dir() / "cosql_dataset" / "database" / db_id / f"{db_id}.sqlite"
+    return REAL_DATA_DIR / "cosql_dataset" / "database" / db_id / f"{db_id}.sqlite"
 
 
 def _pairs(dialogues: list[dict]) -> list[tuple[str, str]]:

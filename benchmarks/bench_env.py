@@ -1,12 +1,14 @@
 """Environment benchmarks (issue [2/4]); prints its figures.
 
 (a) The oracle through the env (``process`` preset) over every runnable real CoSQL dev dialogue, against
-    `mtsql evaluate` scoring the same gold against itself, and against the floor: executing the same gold
-    SQL with raw sqlite3 in a loop. Target: env <= 1.5x evaluate.
+    the evaluator behind `mtsql evaluate` scoring the same gold against itself in process, and against the
+    floor: executing the same gold SQL with raw sqlite3 in a loop. Target: env <= 1.5x evaluate. Also where
+    the env's time goes, and the env with its sqlglot work (clause F1, memory report) stubbed out.
 (b) Steps per second of 2 async workers against 1 env (oracle, real CoSQL dev, turn mode). Target: >= 1.7x.
+    Also the vector env's own cost: a batched step of trivial actions, and a masked reset.
 (c) Resident memory after 10,000 episodes against after 100. Target: growth <= 10%.
 
-Usage: python benchmarks/bench_env.py [--data-dir ../shared/data] [--only a,b,c]
+Usage: python benchmarks/bench_env.py [--data-dir ../shared/data] [--only a,b,c] [--memory-episodes 10000]
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 import gymnasium as gym
 
 import mtsql_env  # noqa: F401
 from mtsql_agents import OracleAgent, run_agent, run_episode
 from mtsql_agents.vector_runner import run_vector
+from mtsql_env.env import MTSQLEnv
 from mtsql_env.evaluation.evaluator import Evaluator, EvaluatorConfig
+from mtsql_env.memory import DialogueMemory
 from mtsql_env.sql import cache_clear, clean_sql
 
 
@@ -47,6 +52,35 @@ def _best_cold(run, repeat: int, setup=lambda: None) -> float:
         run(made)
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def _time_parts(run, parts: dict[str, list[tuple[type, str]]]) -> dict[str, float]:
+    """Seconds ``run()`` spends inside each group of methods (timing wrappers patched in), and in all."""
+    spent = dict.fromkeys(parts, 0.0)
+
+    def timed(owner: type, name: str, part: str):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[part] += time.perf_counter() - start
+
+        return mock.patch.object(owner, name, wrapper)
+
+    patches = [timed(owner, name, part) for part, methods in parts.items() for owner, name in methods]
+    for patch in patches:
+        patch.start()
+    try:
+        start = time.perf_counter()
+        run()
+        spent["total"] = time.perf_counter() - start
+    finally:
+        for patch in patches:
+            patch.stop()
+    return spent
 
 
 def bench_oracle_vs_evaluate(data_dir: str, repeat: int = 3) -> None:
@@ -84,6 +118,20 @@ def bench_oracle_vs_evaluate(data_dir: str, repeat: int = 3) -> None:
     env_s = _best_cold(through_env, repeat, new_env)
     eval_s = _best_cold(evaluate, repeat, new_evaluator)
     raw_s = _best_cold(raw_sqlite, repeat)
+    with mock.patch.object(MTSQLEnv, "_gen", lambda self, sql: 1.0), mock.patch.object(
+        DialogueMemory, "check", lambda self, *args: "Memory check skipped."
+    ):
+        stubbed_s = _best_cold(through_env, repeat, new_env)
+    cache_clear()
+    env = new_env()
+    parts = _time_parts(
+        lambda: through_env(env),
+        {
+            "scoring at the answers (the evaluator)": [(Evaluator, "score_turn")],
+            "sqlglot: clause F1 and memory report": [(MTSQLEnv, "_gen"), (DialogueMemory, "check")],
+            "executing the candidate": [(MTSQLEnv, "_run")],
+        },
+    )
     s = results["env"].summary
     print(f"(a) oracle through the env vs scoring the same gold (best of {repeat} cold runs each)")
     print(f"    dialogues {s['dialogues']}, turns {s['turns']} (gold errors {s['gold_errors']}), EX {s['EX']:.3f}, EM {s['EM']:.3f}")
@@ -91,6 +139,12 @@ def bench_oracle_vs_evaluate(data_dir: str, repeat: int = 3) -> None:
     print(f"    evaluate (gold vs gold, all): {eval_s:.3f} s   ({results['evaluate'].summary['by_level']['all']['count']} turns)")
     print(f"    raw sqlite3 loop (floor):     {raw_s:.3f} s")
     print(f"    ratio env / evaluate = {env_s / eval_s:.2f}x (target <= 1.5x)")
+    print(f"    env with the sqlglot work stubbed out (clause F1 = 1, no memory report): {stubbed_s:.3f} s = {stubbed_s / eval_s:.2f}x")
+    total = parts.pop("total")
+    print(f"    where one env run's {total:.3f} s go (timing wrappers add a little):")
+    for part, seconds in parts.items():
+        print(f"      {part:40s} {seconds:.3f} s")
+    print(f"      {'the rest: steps, actions, observations, info, agent':40s} {total - sum(parts.values()):.3f} s")
 
 
 # A different bound each step, so the env's result cache cannot answer it.
@@ -158,6 +212,31 @@ def bench_async(data_dir: str, episodes: int = 600) -> None:
     print(f"    this machine runs two CPU-bound processes {_machine_parallelism():.2f}x as fast as one (the ceiling)")
     for name, one, two in rows:
         print(f"    {name:32s} 1 env {one:8.0f} steps/s, 2 async workers {two:8.0f} steps/s, ratio {two / one:.2f}x")
+    print("    the vector env's own cost (main process wall time):")
+    for mode, num_envs in (("sync", 1), ("async", 2)):
+        step_us, reset_us = _vector_overhead_us(mode, num_envs, dict(kwargs, max_steps_per_turn=100_000))
+        print(f"      {mode} with {num_envs}: a batched step of cheap actions {step_us:5.0f} us, a masked reset {reset_us:5.0f} us")
+
+
+def _vector_overhead_us(mode: str, num_envs: int, env_kwargs: dict, repeat: int = 1000) -> tuple[float, float]:
+    """Microseconds per batched step whose actions cost the env almost nothing, and per one-slot reset."""
+    import numpy as np
+
+    envs = gym.make_vec("MTSQL-CoSQL-v0", num_envs=num_envs, vectorization_mode=mode, **env_kwargs)
+    envs.reset(seed=0)
+    cheap = ["<verify>x</verify>"] * num_envs  # a format error: parsed, answered, counted
+    mask = np.zeros(num_envs, dtype=np.bool_)
+    mask[0] = True
+    timings = []
+    for call in (lambda i: envs.step(cheap), lambda i: envs.reset(options={"reset_mask": mask, "index": i % 500})):
+        for i in range(repeat // 10):  # warm-up
+            call(i)
+        start = time.perf_counter()
+        for i in range(repeat):
+            call(i)
+        timings.append((time.perf_counter() - start) / repeat * 1e6)
+    envs.close()
+    return timings[0], timings[1]
 
 
 class _FreshSQLAgent(OracleAgent):
@@ -204,6 +283,7 @@ def main() -> None:
     default = os.environ.get("MTSQL_DATA_DIR") or str(Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--data-dir", default=default)
     parser.add_argument("--only", default="a,b,c")
+    parser.add_argument("--memory-episodes", type=int, default=10_000, help="episodes of (c); its target is at 10,000")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     if "a" in parts:
@@ -211,7 +291,7 @@ def main() -> None:
     if "b" in parts:
         bench_async(args.data_dir)
     if "c" in parts:
-        bench_memory()
+        bench_memory(args.memory_episodes)
 
 
 if __name__ == "__main__":

@@ -277,7 +277,9 @@ def parse_action(action: Action | Mapping[str, Any] | str) -> tuple[Action, int]
 
 
 def _action_from_tag(tag: _Tag) -> Action:
-    attrs = {key.lower(): next(v for v in values if v is not None) for key, *values in _ATTR_RE.findall(tag.attrs)}
+    attrs = {
+        key.lower(): next(v for v in values if v is not None) for key, *values in _ATTR_RE.findall(tag.attrs)
+    }
     body = _strip_fence(tag.body or "")
     kind = tag.kind
     if kind == ActionKind.VERIFY.value:

@@ -18,6 +18,7 @@ from .config import EnvConfig
 from .datasets import load_dataset, load_sample
 from .evaluation.evaluator import Evaluator, EvaluatorConfig
 from .executor import ExecutionResult, ExecutorConfig, SQLiteExecutor
+from .info import INFO_KEYS
 from .memory import DialogueMemory, MemoryEntry
 from .prompts import INSTRUCTIONS
 from .records import Dataset, Dialogue
@@ -38,36 +39,13 @@ _CHARSET_SET = frozenset(TEXT_CHARSET)
 MAX_OBSERVATION_CHARS = 65_536
 MAX_ACTION_CHARS = 16_384
 
-#: The keys of ``info``, identical from ``reset`` and ``step`` (see the class docstring).
-INFO_KEYS = (
-    "dataset",
-    "split",
-    "mode",
-    "dialogue_id",
-    "db_id",
-    "turn_index",
-    "num_turns",
-    "question",
-    "steps_in_turn",
-    "candidate_sql",
-    "action",
-    "execution",
-    "reward_components",
-    "turn_reward_components",
-    "format_error",
-    "format_errors",
-    "ignored_actions",
-    "turn_result",
-    "truncation_reason",
-    "gold_sql",
-)
 
 
 def _int_option(options: Mapping[str, Any], name: str) -> int:
     """A reset option that must be an integer (``True`` and ``1.7`` are refused, not coerced)."""
     value = options[name]
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"reset option {name} must be an integer, not {value!r}"[:200])
+        raise ValueError(f"reset option {name} must be an integer, not {value!r}"[:200])  # noqa: TRY004 - one error type for every bad option
     return int(value)
 
 
@@ -254,16 +232,20 @@ class MTSQLEnv(gym.Env[str, str]):
                 if isinstance(action, str) and len(action) > MAX_ACTION_CHARS:
                     raise ActionParseError(f"the reply is longer than {MAX_ACTION_CHARS} characters")
                 parsed, ignored = parse_action(action)
-                if parsed.sql is not None and len(parsed.sql) > self.config.max_sql_chars:
-                    raise ActionParseError(f"the SQL is longer than max_sql_chars={self.config.max_sql_chars}")
+                limit = self.config.max_sql_chars
+                if parsed.sql is not None and len(parsed.sql) > limit:
+                    raise ActionParseError(f"the SQL is longer than max_sql_chars={limit}")
                 feedback, scores, turn_result = self._apply(parsed)
             except (ActionParseError, _OrderError) as err:
                 format_error = str(err)
                 feedback = f"Format error: {format_error}"
-            if turn_result is None and self._turn.steps >= self.config.max_steps_per_turn and self.config.mode != "turn":
+            at_limit = turn_result is None and self._turn.steps >= self.config.max_steps_per_turn
+            if at_limit and self.config.mode != "turn":
                 # Dialogue mode: commit what there is, so the dialogue is scored whole. One reward step
                 # for both (the step penalty is charged once).
-                extra_feedback, extra_scores, turn_result = self._answer(self._turn.candidate or "", forced=True)
+                extra_feedback, extra_scores, turn_result = self._answer(
+                    self._turn.candidate or "", forced=True
+                )
                 scores = {**scores, **extra_scores}
                 feedback += f"\nStep limit reached: {extra_feedback}"
         except Exception as err:  # never let an agent's input crash the episode; undo what was half done
@@ -546,7 +528,7 @@ class MTSQLEnv(gym.Env[str, str]):
             return action.to_text()
         try:
             text = action if isinstance(action, str) else repr(action)
-        except Exception:  # a mapping nested too deeply to repr
+        except Exception:  # noqa: BLE001 - a mapping nested too deeply to repr
             text = f"<{type(action).__name__}>"
         return _fit_text(text[:500] + ("..." if len(text) > 500 else ""), 600)
 

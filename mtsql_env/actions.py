@@ -277,9 +277,8 @@ def parse_action(action: Action | Mapping[str, Any] | str) -> tuple[Action, int]
 
 
 def _action_from_tag(tag: _Tag) -> Action:
-    attrs = {
-        key.lower(): next(v for v in values if v is not None) for key, *values in _ATTR_RE.findall(tag.attrs)
-    }
+    # findall gives "" for the quoting styles not used: single-quoted and bare values were read as "".
+    attrs = {key.lower(): next((v for v in values if v), "") for key, *values in _ATTR_RE.findall(tag.attrs)}
     body = _strip_fence(tag.body or "")
     kind = tag.kind
     if kind == ActionKind.VERIFY.value:

@@ -388,6 +388,7 @@ class MTSQLEnv(gym.Env[str, str]):
         score = self._evaluator.score_turn(sql, self._gold_sql, self._dialogue.db_id)
         scores["exec_match"] = float(score.exec or 0)
         scores["exact_match"] = float(score.exact or 0)
+        scores["gold_error"] = score.gold_error is not None
         result = self._turn.candidate_result if sql == self._turn.candidate and self._turn.candidate_result else None
         self._memory.add(self._memory_entry(self._turn_index, sql, result or self._run(sql)))
         turn_result = {

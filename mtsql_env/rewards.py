@@ -20,7 +20,9 @@ turn with EX = EM = 0, on every turn. ``process`` keeps this floor (it is the pu
 docs/safety.md). The preset ``process_guarded`` removes it:
 
 - ``process_guarded``: ``EX + EM + g·(0.1·R_execverify + 0.1·R_coherence + 0.8·R_gen)`` with the gate
-  ``g = 1`` when the turn's answer is right (EX or EM) and ``0`` otherwise.
+  ``g = 1`` when the turn's answer is right (EX or EM) and ``0`` otherwise. A turn whose gold SQL
+  itself fails (a known annotation error: nobody can be right) keeps the gate open, so ``g`` never
+  punishes the data's mistakes.
 
 The process terms become a bonus for *how* a correct answer was reached (proposals close to the gold
 from the start, honest verdicts, a repaired mistake that was caught), so among correct turns it still
@@ -192,6 +194,7 @@ class TurnRewards:
         generation: float | None = None,
         exec_match: float | None = None,
         exact_match: float | None = None,
+        gold_error: bool = False,
         format_error: bool = False,
     ) -> dict[str, float]:
         """Record what one step produced; return its weighted components (they sum to the step reward)."""
@@ -205,7 +208,7 @@ class TurnRewards:
                 self._held[name] += components[name]
                 components[name] = 0.0
             if exec_match is not None or exact_match is not None:
-                right = bool(exec_match) or bool(exact_match)
+                right = bool(exec_match) or bool(exact_match) or gold_error
                 for name in PROCESS_TERMS:
                     components[name] = self._held[name] if right else 0.0
                     self._held[name] = 0.0

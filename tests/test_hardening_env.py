@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import mtsql_env  # noqa: F401 - registers the env ids
 from mtsql_agents import OracleAgent, RewardFarmingAgent, run_agent, run_episode
 from mtsql_agents.base import Agent
 from mtsql_agents.vector_runner import run_vector
+
+import mtsql_env
 from mtsql_env.actions import ActionParseError, parse_actions
 from mtsql_env.env import MTSQLEnv
 from mtsql_env.info import AGENT_INFO_KEYS, GOLD_INFO_KEYS, INFO_KEYS
@@ -113,7 +113,7 @@ def test_deep_sql_through_every_action(shape: str, hashes_before) -> None:
         f"<execute>{deep}</execute>",
         {"kind": "answer", "sql": deep},
     ):
-        obs, reward, terminated, truncated, info = env.step(action)
+        obs, _, _, _, info = env.step(action)
         _check_info(info)
         assert info["format_error"] is None, info["format_error"]
         assert info["reward_components"]["generation"] <= 0.0  # F1 0: never a reward for unanalysable SQL
@@ -187,7 +187,7 @@ def test_json_bombs_are_format_errors(env: MTSQLEnv, bomb: str, wrap: str) -> No
     text = text[wrap][:16_384]
     env.reset(options={"index": 0})
     before = _state(env)
-    obs, reward, terminated, truncated, info = env.step(text)
+    *_, info = env.step(text)
     _check_info(info)
     assert info["format_error"] is not None and _state(env) == before
 

@@ -108,7 +108,8 @@ class MTSQLEnv(gym.Env[str, str]):
 
     ## Rewards
     Per user turn, preset `process` (default): `EX + EM + 0.1·R_execverify + 0.1·R_coherence +
-    0.8·R_gen`; preset `outcome`: `EX + EM` (see `mtsql_env.rewards`). Components arrive densely, at
+    0.8·R_gen`; preset `outcome`: `EX + EM`; preset `process_guarded`: the process terms paid only in
+    turns answered right, so they cannot be farmed (see `mtsql_env.rewards` and docs/safety.md). Components arrive densely, at
     the step where each arises, and sum to the formula over the turn; each is in `info`.
 
     ## Starting State
@@ -154,6 +155,15 @@ class MTSQLEnv(gym.Env[str, str]):
     merge them.
     - `truncation_reason`: why the episode was truncated, or None
     - `gold_sql`: the current turn's gold SQL when `expose_gold=True`, else None
+
+    Rewards, `turn_result` and `gold_sql` are computed from the gold: a policy must not see them. The
+    runners give agents `mtsql_env.info.agent_info(info)` (`AGENT_INFO_KEYS`) instead of `info`.
+
+    ## Guarantees
+    Whatever the agent sends, `step` returns (no exception), a step that fails half-way is undone, and no
+    database file changes; SQL nested deeper than `mtsql_env.sql.parsing.MAX_NESTING` brackets is run by
+    SQLite and scored by the evaluator but counts as unparseable for the clause analysis. See
+    docs/safety.md for every limit and attack class.
 
     ## Version History
     * v0: initial release.

@@ -128,13 +128,15 @@ class Action:
 def _enum(cls: type[enum.Enum], value: Any, what: str) -> Any:
     if isinstance(value, cls):
         return value
+    if isinstance(value, str):
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            pass
     allowed = ", ".join(member.value for member in cls)
     if not isinstance(value, str):
         raise ActionParseError(f"{what} must be a string, one of: {allowed}")
-    try:
-        return cls(value.strip().lower())
-    except ValueError:
-        raise ActionParseError(f"unknown {what} {value[:40]!r}; expected one of: {allowed}") from None
+    raise ActionParseError(f"unknown {what} {value[:40]!r}; expected one of: {allowed}")
 
 
 # --- Text parsing --------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import numbers
 import os
@@ -430,8 +429,8 @@ class MTSQLEnv(gym.Env[str, str]):
     def _snapshot(self) -> tuple[Any, ...]:
         """What a step may change, so a step that fails half-way can be undone (`_restore`)."""
         return (
-            copy.copy(self._turn),
-            copy.deepcopy(self._rewards),
+            _TurnState(self._turn.candidate, self._turn.candidate_result, self._turn.steps),
+            self._rewards.copy(),
             len(self._memory),
             self._last_execution,
             self._turn_index,

@@ -169,6 +169,11 @@ class _RunningMean:
     def value(self) -> float:
         return self.total / self.count if self.count else 0.0
 
+    def copy(self) -> _RunningMean:
+        twin = _RunningMean()
+        twin.total, twin.count = self.total, self.count
+        return twin
+
     def add(self, score: float) -> float:
         """Add a score; return how much the mean moved."""
         before = self.value
@@ -223,6 +228,14 @@ class TurnRewards:
         for name, value in components.items():
             self.totals[name] += value
         return components
+
+    def copy(self) -> TurnRewards:
+        """An independent copy of the turn so far (the env restores one when a step fails half-way)."""
+        twin = TurnRewards.__new__(TurnRewards)
+        twin.weights = self.weights
+        twin._means = {name: mean.copy() for name, mean in self._means.items()}
+        twin.totals, twin._held = dict(self.totals), dict(self._held)
+        return twin
 
     def raw_means(self) -> dict[str, float]:
         """The unweighted R_execverify, R_coherence and R_gen of the turn so far."""

@@ -142,7 +142,8 @@ def run_vector(
         mask = np.zeros(num_envs, dtype=np.bool_)
         mask[slot] = True
         batch_obs, batch_infos = envs.reset(options={"reset_mask": mask, "index": next_episode})
-        observations[slot], infos[slot] = batch_obs[slot], agent_info(unbatch_info(batch_infos, slot), with_gold=with_gold)
+        observations[slot] = batch_obs[slot]
+        infos[slot] = agent_info(unbatch_info(batch_infos, slot), with_gold=with_gold)
         episode_of[slot], trackers[slot] = next_episode, TurnTracker()
         turns_by_episode[next_episode] = []
         next_episode += 1

@@ -39,12 +39,12 @@ MAX_OBSERVATION_CHARS = 65_536
 MAX_ACTION_CHARS = 16_384
 
 
-
 def _int_option(options: Mapping[str, Any], name: str) -> int:
     """A reset option that must be an integer (``True`` and ``1.7`` are refused, not coerced)."""
     value = options[name]
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"reset option {name} must be an integer, not {value!r}"[:200])  # noqa: TRY004 - one error type for every bad option
+        # ValueError, not TypeError: every bad option is one kind of error for the caller
+        raise ValueError(f"reset option {name} must be an integer, not {value!r}"[:200])  # noqa: TRY004
     return int(value)
 
 
@@ -108,8 +108,9 @@ class MTSQLEnv(gym.Env[str, str]):
     ## Rewards
     Per user turn, preset `process` (default): `EX + EM + 0.1·R_execverify + 0.1·R_coherence +
     0.8·R_gen`; preset `outcome`: `EX + EM`; preset `process_guarded`: the process terms paid only in
-    turns answered right, so they cannot be farmed (see `mtsql_env.rewards` and docs/safety.md). Components arrive densely, at
-    the step where each arises, and sum to the formula over the turn; each is in `info`.
+    turns answered right, so they cannot be farmed (see `mtsql_env.rewards` and docs/safety.md).
+    Components arrive densely, at the step where each arises, and sum to the formula over the turn;
+    each is in `info`.
 
     ## Starting State
     `reset(seed=...)` picks a dialogue (mode `dialogue`) or a (dialogue, turn) pair (mode `turn`)
@@ -450,7 +451,8 @@ class MTSQLEnv(gym.Env[str, str]):
             raise ValueError(f"unknown reset option(s) {sorted(unknown)}; use dialogue_id, index or turn")
         if "dialogue_id" in options:
             if not isinstance(options["dialogue_id"], str):
-                raise ValueError(f"reset option dialogue_id must be a string, not {type(options['dialogue_id']).__name__}")
+                kind = type(options["dialogue_id"]).__name__
+                raise ValueError(f"reset option dialogue_id must be a string, not {kind}")
             if options["dialogue_id"] not in self._dialogue_index:
                 raise ValueError(f"no dialogue {options['dialogue_id']!r} in {self.dataset.source} {self.dataset.split}")
             dialogue_idx = self._dialogue_index[options["dialogue_id"]]

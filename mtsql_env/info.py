@@ -55,7 +55,8 @@ def agent_info(info: Mapping[str, Any], *, with_gold: bool = False) -> dict[str,
     Pass ``with_gold=agent.needs_gold``: only agents that declare they read the gold (oracles) get it.
 
     Example:
-        >>> info = {"turn_index": 2, "execution": {}, "reward_components": {"generation": 0.8}, "gold_sql": "SELECT 1"}
+        >>> info = {"turn_index": 2, "execution": {}, "reward_components": {"generation": 0.8},
+        ...         "gold_sql": "SELECT 1"}
         >>> agent_info(info)
         {'turn_index': 2, 'execution': {}}
         >>> agent_info(info, with_gold=True)["gold_sql"]

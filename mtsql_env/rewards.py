@@ -127,9 +127,8 @@ class RewardConfig:
             return cls(**preset)
         presets = {"outcome": cls.outcome, "process": cls.process, "process_guarded": cls.process_guarded}
         if preset not in presets:
-            raise ValueError(
-                f"unknown reward preset {preset!r}; use 'outcome', 'process', 'process_guarded' or a dict of weights"
-            )
+            names = ", ".join(repr(name) for name in PRESETS)
+            raise ValueError(f"unknown reward preset {preset!r}; use {names} or a dict of weights")
         return presets[preset]()
 
     def to_dict(self) -> dict[str, float]:

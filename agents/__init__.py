@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .base import ActionLike, Agent
 from .runner import RunResult, run_agent, run_episode, summarize
-from .scripted import NoisyCorrectingAgent, OracleAgent, PreviousTurnAgent
+from .scripted import NoisyCorrectingAgent, OracleAgent, PreviousTurnAgent, RewardFarmingAgent
 
 __all__ = [
     "ActionLike",
@@ -16,6 +16,7 @@ __all__ = [
     "NoisyCorrectingAgent",
     "OracleAgent",
     "PreviousTurnAgent",
+    "RewardFarmingAgent",
     "RunResult",
     "make_agent",
     "run_agent",
@@ -29,6 +30,7 @@ BUILTIN_AGENTS = {
     "previous-turn": PreviousTurnAgent,
     "noisy": NoisyCorrectingAgent,
     "noisy-no-correct": lambda: NoisyCorrectingAgent(self_correct=False),
+    "farmer": RewardFarmingAgent,
 }
 
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 import gymnasium as gym
 from tqdm.auto import tqdm
 
+from mtsql_env.info import agent_info
 from mtsql_env.rewards import COMPONENTS
 
 from .base import Agent
@@ -104,17 +105,19 @@ def run_episode(
 ) -> list[dict[str, Any]]:
     """Play one episode; return one record per answered (or truncated) user turn.
 
-    A ``recorder`` (e.g. `mtsql_agents.trajectory.TrajectoryRecorder`) sees the reset and every step.
+    The agent sees the observation and `mtsql_env.info.agent_info` of each info (nothing computed from
+    the gold, unless it declares ``needs_gold``); the records and a ``recorder`` (e.g.
+    `mtsql_agents.trajectory.TrajectoryRecorder`) get the full info, rewards included.
     """
     observation, info = env.reset(seed=seed, options=options)
-    agent.reset(observation, info)
+    agent.reset(observation, agent_info(info, with_gold=agent.needs_gold))
     if recorder is not None:
         recorder.on_reset(env, agent, observation, info, seed=seed, options=options)
     turns: list[dict[str, Any]] = []
     tracker = TurnTracker()
     while True:
         start = time.perf_counter()
-        action = agent.act(observation, info)
+        action = agent.act(observation, agent_info(info, with_gold=agent.needs_gold))
         acted = time.perf_counter()
         observation, reward, terminated, truncated, info = env.step(action)
         if recorder is not None:

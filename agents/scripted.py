@@ -1,7 +1,11 @@
-"""Scripted baselines: the oracle, the previous-turn baseline, and a noisy self-correcting oracle.
+"""Scripted baselines: the oracle, the previous-turn baseline, a noisy self-correcting oracle, and a
+blind reward farmer.
 
-They read the gold SQL from ``info["gold_sql"]`` (``needs_gold``), so they bound what the loop can
-reach and show its mechanics; they are not models.
+The first three read the gold SQL from ``info["gold_sql"]``: they declare ``needs_gold``, so the runners
+make their env with ``expose_gold=True`` and hand them ``gold_sql`` (the one, explicit channel to the
+gold; see `mtsql_env.info`). They bound what the loop can reach and show its mechanics; they are not
+models. `RewardFarmingAgent` sees only what a policy sees and measures how much reward a preset pays for
+never being right.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from mtsql_env.sql import parse
 
 from .base import Agent
 
-__all__ = ["OracleAgent", "PreviousTurnAgent", "NoisyCorrectingAgent"]
+__all__ = ["OracleAgent", "PreviousTurnAgent", "NoisyCorrectingAgent", "RewardFarmingAgent"]
 
 _FIRST_TABLE_RE = re.compile(r"^Table (\w+)\(", re.MULTILINE)
 
@@ -157,3 +161,25 @@ class NoisyCorrectingAgent(_ScriptedAgent):
         if mutated is None:
             return None
         return mutated.sql(dialect="sqlite"), target
+
+
+class RewardFarmingAgent(_ScriptedAgent):
+    """Never tries to be right: the cheapest way to collect the process reward without the gold.
+
+    Every turn: propose a query that cannot run, execute it, judge its execution *fail* (it errors),
+    judge it against memory *fail* (its clause F1 is 0), answer it. Under the paper's ``process`` preset
+    this earns 0.200 per turn with EX = EM = 0; ``process_guarded`` pays it nothing (docs/safety.md).
+    """
+
+    name = "farmer"
+    needs_gold = False
+    JUNK_SQL = "SELECT no_such_column FROM no_such_table"
+
+    def plan(self, observation: str, info: dict[str, Any]) -> list[Any]:
+        return [
+            Action("propose", sql=self.JUNK_SQL),
+            Action("execute"),
+            Action("verify", target="execution", verdict="fail"),
+            Action("verify", target="memory", verdict="fail"),
+            Action("answer"),
+        ]

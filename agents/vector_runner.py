@@ -7,6 +7,9 @@ the next episode at once. Each step the agent acts for all busy slots in one cal
 backend batch. Per-turn records have exactly the shape `mtsql_agents.runner.run_episode` produces, and
 the summary is `mtsql_agents.runner.summarize`, so results compare one to one with `run_agent`.
 
+Agents see the observation and `mtsql_env.info.agent_info` of each sub-env's info (no rewards, scores or
+gold unless the agent declares ``needs_gold``); the per-turn records are built from the full info.
+
 Agents: an agent with ``supports_slots = True`` (`LLMAgent`) keeps one history per slot; any other
 `Agent` (they keep one episode's state) is deep-copied once per slot and called slot by slot.
 
@@ -23,6 +26,8 @@ from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
+
+from mtsql_env.info import agent_info
 
 from .base import ActionLike, Agent
 from .runner import RunResult, TurnTracker, summarize
@@ -121,6 +126,7 @@ def run_vector(
     total = int(envs.get_attr("num_episodes")[0])
     count = total if episodes is None else min(episodes, total)
     policy = agent if getattr(agent, "supports_slots", False) else _PerSlotAgents(agent, num_envs)
+    with_gold = bool(getattr(agent, "needs_gold", False))
     start_time = time.perf_counter()
     observations, _ = envs.reset(seed=seed)
     observations = list(observations)
@@ -136,7 +142,8 @@ def run_vector(
         mask = np.zeros(num_envs, dtype=np.bool_)
         mask[slot] = True
         batch_obs, batch_infos = envs.reset(options={"reset_mask": mask, "index": next_episode})
-        observations[slot], infos[slot] = batch_obs[slot], unbatch_info(batch_infos, slot)
+        observations[slot] = batch_obs[slot]
+        infos[slot] = agent_info(unbatch_info(batch_infos, slot), with_gold=with_gold)
         episode_of[slot], trackers[slot] = next_episode, TurnTracker()
         turns_by_episode[next_episode] = []
         next_episode += 1
@@ -155,7 +162,7 @@ def run_vector(
             step_infos = split_infos(batch_infos, num_envs)
             for slot in busy:
                 observations[slot], info = batch_obs[slot], step_infos[slot]
-                infos[slot] = info
+                infos[slot] = agent_info(info, with_gold=with_gold)  # the agent sees no gold-derived keys
                 record = trackers[slot].update(info, bool(truncated[slot]))
                 if record is not None:
                     turns_by_episode[episode_of[slot]].append(record)

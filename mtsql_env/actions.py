@@ -26,6 +26,7 @@ Text inside ``<think>...</think>`` is never parsed. Anything that yields no vali
 
 from __future__ import annotations
 
+import bisect
 import enum
 import json
 import re
@@ -83,7 +84,9 @@ class Action:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", _enum(ActionKind, self.kind, "kind"))
-        sql = self.sql.strip() if isinstance(self.sql, str) else self.sql
+        if self.sql is not None and not isinstance(self.sql, str):
+            raise ActionParseError("sql must be a string")
+        sql = scrub_surrogates(self.sql).strip() if self.sql is not None else None
         object.__setattr__(self, "sql", sql or None)
         if self.kind in (ActionKind.PROPOSE, ActionKind.CORRECT) and not self.sql:
             raise ActionParseError(f"{self.kind.value} needs a SQL query")
@@ -125,26 +128,88 @@ class Action:
 def _enum(cls: type[enum.Enum], value: Any, what: str) -> Any:
     if isinstance(value, cls):
         return value
-    try:
-        return cls(str(value).strip().lower())
-    except ValueError:
-        allowed = ", ".join(member.value for member in cls)
-        raise ActionParseError(f"unknown {what} {value!r}; expected one of: {allowed}") from None
+    if isinstance(value, str):
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            pass
+    allowed = ", ".join(member.value for member in cls)
+    if not isinstance(value, str):
+        raise ActionParseError(f"{what} must be a string, one of: {allowed}")
+    raise ActionParseError(f"unknown {what} {value[:40]!r}; expected one of: {allowed}")
 
 
 # --- Text parsing --------------------------------------------------------------------------------
 
 _KINDS = "|".join(kind.value for kind in ActionKind)
+# Every pattern below runs in linear time on any text (replies are untrusted): lazy bodies end at a
+# fixed literal, possessive quantifiers never give back what they took, and the two searches that
+# could rescan the rest of the text for every open tag (a tag's closing tag, a trailing fence) are
+# done without a regex. tests/test_hardening_env.py times the worst shapes.
 _THINK_RE = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
-_TOOL_CALL_RE = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL | re.IGNORECASE)
-# One action tag: self-closing `<kind attrs/>` or `<kind attrs>body</kind>`.
-_TAG_RE = re.compile(
-    rf"<(?P<kind>{_KINDS})\b(?P<attrs>[^<>]*?)(?:/>|>(?P<body>.*?)</(?P=kind)\s*>)",
-    re.DOTALL | re.IGNORECASE,
-)
+_TOOL_CALL_RE = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.DOTALL | re.IGNORECASE)
+# The head of one action tag: `<kind attrs/>` (self-closing) or `<kind attrs>` (a body follows).
+_TAG_HEAD_RE = re.compile(rf"<(?P<kind>{_KINDS})\b(?P<attrs>[^<>]*?)(?P<end>/>|>)", re.IGNORECASE)
+_TAG_CLOSE_RE = re.compile(rf"</(?P<kind>{_KINDS})\s*+>", re.IGNORECASE)
 _OPEN_TAG_RE = re.compile(rf"<({_KINDS})\b", re.IGNORECASE)
-_ATTR_RE = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\w+))""")
-_FENCE_RE = re.compile(r"^```[\w-]*\s*|\s*```$")
+_ATTR_RE = re.compile(r"""\b(\w++)\s*+=\s*+(?:"([^"]*+)"|'([^']*+)'|(\w++))""")
+_OPEN_FENCE_RE = re.compile(r"```[\w-]*+")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class _Tag:
+    """One complete action tag found in a reply."""
+
+    start: int
+    end: int
+    kind: str
+    attrs: str
+    body: str | None
+
+
+def _find_tags(text: str) -> list[_Tag]:
+    """Every complete action tag, left to right and not overlapping, in O(n log n).
+
+    A tag with a body ends at the first closing tag of its kind after it; an opening tag with none is
+    skipped. The closing tags are indexed once, so unclosed tags never rescan the rest of the text.
+    """
+    closes: dict[str, list[tuple[int, int]]] = {}
+    for match in _TAG_CLOSE_RE.finditer(text):
+        closes.setdefault(match.group("kind").lower(), []).append((match.start(), match.end()))
+    starts = {kind: [start for start, _ in spans] for kind, spans in closes.items()}
+    tags: list[_Tag] = []
+    position = 0
+    while (head := _TAG_HEAD_RE.search(text, position)) is not None:
+        kind = head.group("kind").lower()
+        if head.group("end") == "/>":
+            tags.append(_Tag(head.start(), head.end(), kind, head.group("attrs"), None))
+            position = head.end()
+            continue
+        index = bisect.bisect_left(starts.get(kind, []), head.end())
+        if index == len(starts.get(kind, [])):
+            position = head.start() + 1  # unclosed: look for a tag further on
+            continue
+        close_start, close_end = closes[kind][index]
+        tags.append(_Tag(head.start(), close_end, kind, head.group("attrs"), text[head.end() : close_start]))
+        position = close_end
+    return tags
+
+
+def _strip_fence(text: str) -> str:
+    """Drop a Markdown code fence around ``text`` (```sql ... ```) and surrounding whitespace."""
+    text = text.strip()
+    opening = _OPEN_FENCE_RE.match(text)
+    if opening:
+        text = text[opening.end() :].lstrip()
+    if text.endswith("```"):
+        text = text[:-3].rstrip()
+    return text
+
+
+def scrub_surrogates(text: str) -> str:
+    """Replace lone surrogates (not encodable as UTF-8: SQLite, JSON files and terminals reject them)."""
+    return _SURROGATE_RE.sub("\ufffd", text)
 
 
 def parse_actions(text: str) -> list[Action]:
@@ -159,7 +224,7 @@ def parse_actions(text: str) -> list[Action]:
     """
     if not isinstance(text, str):
         raise ActionParseError(f"expected text, got {type(text).__name__}")
-    visible = _THINK_RE.sub(" ", text)
+    visible = _THINK_RE.sub(" ", scrub_surrogates(text))
     found: list[tuple[int, Action]] = []
     problems: list[str] = []
     for match in _TOOL_CALL_RE.finditer(visible):
@@ -167,11 +232,11 @@ def parse_actions(text: str) -> list[Action]:
             found.append((match.start(), _action_from_tool_call(_load_json(match.group(1)))))
         except ActionParseError as err:
             problems.append(f"tool call: {err}")
-    for match in _TAG_RE.finditer(visible):
+    for tag in _find_tags(visible):
         try:
-            found.append((match.start(), _action_from_tag(match)))
+            found.append((tag.start, _action_from_tag(tag)))
         except ActionParseError as err:
-            problems.append(f"<{match.group('kind').lower()}>: {err}")
+            problems.append(f"<{tag.kind}>: {err}")
     if not found and not problems:
         bare = visible.strip()
         if bare.startswith("{"):
@@ -213,14 +278,11 @@ def parse_action(action: Action | Mapping[str, Any] | str) -> tuple[Action, int]
     return actions[0], len(actions) - 1
 
 
-def _action_from_tag(match: re.Match[str]) -> Action:
-    attrs = {
-        key.lower(): next(v for v in values if v is not None)
-        for key, *values in _ATTR_RE.findall(match.group("attrs") or "")
-    }
-    body = (match.group("body") or "").strip()
-    body = _FENCE_RE.sub("", body).strip()
-    kind = match.group("kind").lower()
+def _action_from_tag(tag: _Tag) -> Action:
+    # findall gives "" for the quoting styles not used: single-quoted and bare values were read as "".
+    attrs = {key.lower(): next((v for v in values if v), "") for key, *values in _ATTR_RE.findall(tag.attrs)}
+    body = _strip_fence(tag.body or "")
+    kind = tag.kind
     if kind == ActionKind.VERIFY.value:
         return Action(kind, target=attrs.get("target"), verdict=attrs.get("verdict") or body or None)
     if attrs:
@@ -229,11 +291,15 @@ def _action_from_tag(match: re.Match[str]) -> Action:
 
 
 def _load_json(text: str) -> Any:
-    text = _FENCE_RE.sub("", text.strip()).strip()
+    text = _strip_fence(text)
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise ActionParseError(f"malformed JSON ({err.msg} at position {err.pos})") from None
+    except RecursionError:
+        raise ActionParseError("malformed JSON (nested too deeply)") from None
+    except ValueError as err:  # e.g. an integer longer than Python's int parsing limit
+        raise ActionParseError(f"malformed JSON ({str(err)[:80]})") from None
 
 
 def _action_from_tool_call(call: Any) -> Action:

@@ -74,7 +74,7 @@ class EnvConfig:
     )
     # Parameters that control rewards
     reward: str | RewardConfig | dict = field(
-        default="process", metadata={"help": "'outcome', 'process', a RewardConfig, or a dict of weights."}
+        default="process", metadata={"help": "'outcome', 'process', 'process_guarded', a RewardConfig, or a dict of weights."}
     )
     strict_eval: bool = field(
         default=False, metadata={"help": "Score EX/EM with the evaluator's strict mode (known official bugs fixed)."}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 import sys
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from .config import EnvConfig
 from .datasets import load_dataset, load_sample
 from .evaluation.evaluator import Evaluator, EvaluatorConfig
 from .executor import ExecutionResult, ExecutorConfig, SQLiteExecutor
+from .info import INFO_KEYS
 from .memory import DialogueMemory, MemoryEntry
 from .prompts import INSTRUCTIONS
 from .records import Dataset, Dialogue
@@ -36,29 +38,14 @@ _CHARSET_SET = frozenset(TEXT_CHARSET)
 MAX_OBSERVATION_CHARS = 65_536
 MAX_ACTION_CHARS = 16_384
 
-#: The keys of ``info``, identical from ``reset`` and ``step`` (see the class docstring).
-INFO_KEYS = (
-    "dataset",
-    "split",
-    "mode",
-    "dialogue_id",
-    "db_id",
-    "turn_index",
-    "num_turns",
-    "question",
-    "steps_in_turn",
-    "candidate_sql",
-    "action",
-    "execution",
-    "reward_components",
-    "turn_reward_components",
-    "format_error",
-    "format_errors",
-    "ignored_actions",
-    "turn_result",
-    "truncation_reason",
-    "gold_sql",
-)
+
+def _int_option(options: Mapping[str, Any], name: str) -> int:
+    """A reset option that must be an integer (``True`` and ``1.7`` are refused, not coerced)."""
+    value = options[name]
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        # ValueError, not TypeError: every bad option is one kind of error for the caller
+        raise ValueError(f"reset option {name} must be an integer, not {value!r}"[:200])  # noqa: TRY004
+    return int(value)
 
 
 def _fit_text(text: str, limit: int) -> str:
@@ -120,8 +107,10 @@ class MTSQLEnv(gym.Env[str, str]):
 
     ## Rewards
     Per user turn, preset `process` (default): `EX + EM + 0.1·R_execverify + 0.1·R_coherence +
-    0.8·R_gen`; preset `outcome`: `EX + EM` (see `mtsql_env.rewards`). Components arrive densely, at
-    the step where each arises, and sum to the formula over the turn; each is in `info`.
+    0.8·R_gen`; preset `outcome`: `EX + EM`; preset `process_guarded`: the process terms paid only in
+    turns answered right, so they cannot be farmed (see `mtsql_env.rewards` and docs/safety.md).
+    Components arrive densely, at the step where each arises, and sum to the formula over the turn;
+    each is in `info`.
 
     ## Starting State
     `reset(seed=...)` picks a dialogue (mode `dialogue`) or a (dialogue, turn) pair (mode `turn`)
@@ -166,6 +155,15 @@ class MTSQLEnv(gym.Env[str, str]):
     merge them.
     - `truncation_reason`: why the episode was truncated, or None
     - `gold_sql`: the current turn's gold SQL when `expose_gold=True`, else None
+
+    Rewards, `turn_result` and `gold_sql` are computed from the gold: a policy must not see them. The
+    runners give agents `mtsql_env.info.agent_info(info)` (`AGENT_INFO_KEYS`) instead of `info`.
+
+    ## Guarantees
+    Whatever the agent sends, `step` returns (no exception), a step that fails half-way is undone, and no
+    database file changes; SQL nested deeper than `mtsql_env.sql.parsing.MAX_NESTING` brackets is run by
+    SQLite and scored by the evaluator but counts as unparseable for the clause analysis. See
+    docs/safety.md for every limit and attack class.
 
     ## Version History
     * v0: initial release.
@@ -232,35 +230,50 @@ class MTSQLEnv(gym.Env[str, str]):
             logger.warning("step() called after the episode ended; call reset()")
             info = self._get_info(format_error="the episode has ended; call reset()")
             return self._observe("The episode has ended."), 0.0, True, False, info
+        snapshot = self._snapshot()
         self._turn.steps += 1
         scores: dict[str, Any] = {}
         format_error = None
         parsed, ignored = None, 0
         turn_result = None
+        feedback = ""
         try:
-            if isinstance(action, str) and len(action) > MAX_ACTION_CHARS:
-                raise ActionParseError(f"the reply is longer than {MAX_ACTION_CHARS} characters")
-            parsed, ignored = parse_action(action)
-            if parsed.sql is not None and len(parsed.sql) > self.config.max_sql_chars:
-                raise ActionParseError(f"the SQL is longer than max_sql_chars={self.config.max_sql_chars}")
-            feedback, scores, turn_result = self._apply(parsed)
-        except (ActionParseError, _OrderError) as err:
-            format_error = str(err)
-            self._format_errors += 1
+            try:
+                if isinstance(action, str) and len(action) > MAX_ACTION_CHARS:
+                    raise ActionParseError(f"the reply is longer than {MAX_ACTION_CHARS} characters")
+                parsed, ignored = parse_action(action)
+                limit = self.config.max_sql_chars
+                if parsed.sql is not None and len(parsed.sql) > limit:
+                    raise ActionParseError(f"the SQL is longer than max_sql_chars={limit}")
+                feedback, scores, turn_result = self._apply(parsed)
+            except (ActionParseError, _OrderError) as err:
+                format_error = str(err)
+                feedback = f"Format error: {format_error}"
+            at_limit = turn_result is None and self._turn.steps >= self.config.max_steps_per_turn
+            if at_limit and self.config.mode != "turn":
+                # Dialogue mode: commit what there is, so the dialogue is scored whole. One reward step
+                # for both (the step penalty is charged once).
+                extra_feedback, extra_scores, turn_result = self._answer(
+                    self._turn.candidate or "", forced=True
+                )
+                scores = {**scores, **extra_scores}
+                feedback += f"\nStep limit reached: {extra_feedback}"
+        except Exception as err:  # never let an agent's input crash the episode; undo what was half done
+            logger.exception("step failed on action %r; the step is undone", self._action_text(action))
+            self._restore(snapshot)
+            self._turn.steps += 1
+            scores, parsed, ignored, turn_result = {}, None, 0, None
+            format_error = f"the action could not be carried out ({type(err).__name__}); try another one"
             feedback = f"Format error: {format_error}"
+        if format_error is not None:
+            self._format_errors += 1
         components = self._rewards.step(format_error=format_error is not None, **scores)
         terminated = truncated = False
         truncation_reason = None
         if turn_result is None and self._turn.steps >= self.config.max_steps_per_turn:
-            if self.config.mode == "turn":
-                truncated = True
-                truncation_reason = f"no answer within max_steps_per_turn={self.config.max_steps_per_turn}"
-                feedback += "\nStep limit reached without an answer."
-            else:  # dialogue mode: commit what there is, so the dialogue is scored whole
-                extra_feedback, extra_scores, turn_result = self._answer(self._turn.candidate or "", forced=True)
-                forced = self._rewards.step(**extra_scores)
-                components = {k: components[k] + forced[k] for k in components}
-                feedback += f"\nStep limit reached: {extra_feedback}"
+            truncated = True  # turn mode (dialogue mode committed a forced answer above)
+            truncation_reason = f"no answer within max_steps_per_turn={self.config.max_steps_per_turn}"
+            feedback += "\nStep limit reached without an answer."
         turn_components = dict(self._rewards.totals)
         if turn_result is not None:
             terminated = self._advance_turn()
@@ -284,7 +297,9 @@ class MTSQLEnv(gym.Env[str, str]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
-        dialogue_idx, turn_idx = self._choose_episode(options or {})
+        dialogue_idx, turn_idx = self._choose_episode(
+            {key: value for key, value in (options or {}).items() if value is not None}
+        )
         self._dialogue = self.dataset.dialogues[dialogue_idx]
         self._db_path = os.path.abspath(self.dataset.db_path(self._dialogue.db_id))
         self._turn_index = turn_idx
@@ -313,7 +328,9 @@ class MTSQLEnv(gym.Env[str, str]):
         text = "\n\n".join(getattr(self, "_transcript", []))
         if self.render_mode == "ansi":
             return text
-        sys.stdout.write(self._transcript[-1] + "\n\n" if self._transcript else "")
+        last = self._transcript[-1] + "\n\n" if getattr(self, "_transcript", None) else ""
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        sys.stdout.write(last.encode(encoding, errors="replace").decode(encoding))  # any terminal can show it
         return None
 
     def close(self) -> None:
@@ -330,11 +347,13 @@ class MTSQLEnv(gym.Env[str, str]):
         if kind is ActionKind.PROPOSE:
             if turn.candidate is not None:
                 raise _OrderError("there is already a candidate; replace it with a correct action")
-            return self._set_candidate(action.sql, "Candidate set"), {"generation": self._gen(action.sql)}, None
+            scores = {"generation": self._gen(action.sql)}  # scored before the state changes
+            return self._set_candidate(action.sql, "Candidate set"), scores, None
         if kind is ActionKind.CORRECT:
             if turn.candidate is None:
                 raise _OrderError("nothing to correct yet; start with a propose action")
-            return self._set_candidate(action.sql, "Candidate corrected"), {"generation": self._gen(action.sql)}, None
+            scores = {"generation": self._gen(action.sql)}
+            return self._set_candidate(action.sql, "Candidate corrected"), scores, None
         if kind is ActionKind.EXECUTE:
             sql = action.sql or turn.candidate
             if sql is None:
@@ -379,6 +398,7 @@ class MTSQLEnv(gym.Env[str, str]):
         score = self._evaluator.score_turn(sql, self._gold_sql, self._dialogue.db_id)
         scores["exec_match"] = float(score.exec or 0)
         scores["exact_match"] = float(score.exact or 0)
+        scores["gold_error"] = score.gold_error is not None
         result = self._turn.candidate_result if sql == self._turn.candidate and self._turn.candidate_result else None
         self._memory.add(self._memory_entry(self._turn_index, sql, result or self._run(sql)))
         turn_result = {
@@ -407,18 +427,39 @@ class MTSQLEnv(gym.Env[str, str]):
 
     # --- Episode bookkeeping -------------------------------------------------------------------------
 
+    def _snapshot(self) -> tuple[Any, ...]:
+        """What a step may change, so a step that fails half-way can be undone (`_restore`)."""
+        return (
+            _TurnState(self._turn.candidate, self._turn.candidate_result, self._turn.steps),
+            self._rewards.copy(),
+            len(self._memory),
+            self._last_execution,
+            self._turn_index,
+            self._format_errors,
+            self._gold_sql,
+        )
+
+    def _restore(self, snapshot: tuple[Any, ...]) -> None:
+        turn, rewards, memory_size, last_execution, turn_index, format_errors, gold_sql = snapshot
+        self._turn, self._rewards, self._last_execution = turn, rewards, last_execution
+        self._memory.truncate(memory_size)
+        self._turn_index, self._format_errors, self._gold_sql = turn_index, format_errors, gold_sql
+
     def _choose_episode(self, options: Mapping[str, Any]) -> tuple[int, int]:
         unknown = set(options) - {"dialogue_id", "index", "turn"}
         if unknown:
             raise ValueError(f"unknown reset option(s) {sorted(unknown)}; use dialogue_id, index or turn")
         if "dialogue_id" in options:
+            if not isinstance(options["dialogue_id"], str):
+                kind = type(options["dialogue_id"]).__name__
+                raise ValueError(f"reset option dialogue_id must be a string, not {kind}")
             if options["dialogue_id"] not in self._dialogue_index:
                 raise ValueError(f"no dialogue {options['dialogue_id']!r} in {self.dataset.source} {self.dataset.split}")
             dialogue_idx = self._dialogue_index[options["dialogue_id"]]
         elif "index" in options:
-            index = int(options["index"])
+            index = _int_option(options, "index")
             if not 0 <= index < len(self._episodes):
-                raise ValueError(f"index must be in [0, {len(self._episodes)}), not {index}")
+                raise ValueError(f"reset option index must be in [0, {len(self._episodes)}), not {index}")
             if "turn" not in options:
                 return self._episodes[index]
             dialogue_idx = self._episodes[index][0]
@@ -431,9 +472,9 @@ class MTSQLEnv(gym.Env[str, str]):
                 raise ValueError("option 'turn' is for mode='turn'; dialogue mode always starts at turn 0")
             return dialogue_idx, 0
         num_turns = len(self.dataset.dialogues[dialogue_idx].turns)
-        turn = int(options.get("turn", 0))
+        turn = _int_option(options, "turn") if "turn" in options else 0
         if not 0 <= turn < num_turns:
-            raise ValueError(f"turn must be in [0, {num_turns}) for this dialogue, not {turn}")
+            raise ValueError(f"reset option turn must be in [0, {num_turns}) for this dialogue, not {turn}")
         return dialogue_idx, turn
 
     def _history_sql(self, turn_index: int) -> str:
@@ -497,8 +538,11 @@ class MTSQLEnv(gym.Env[str, str]):
     def _action_text(action: Any) -> str:
         if isinstance(action, Action):
             return action.to_text()
-        text = action if isinstance(action, str) else repr(action)
-        return text if len(text) <= 500 else text[:500] + "..."
+        try:
+            text = action if isinstance(action, str) else repr(action)
+        except Exception:  # noqa: BLE001 - a mapping nested too deeply to repr
+            text = f"<{type(action).__name__}>"
+        return _fit_text(text[:500] + ("..." if len(text) > 500 else ""), 600)
 
     def _get_info(
         self,

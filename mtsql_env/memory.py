@@ -48,6 +48,10 @@ class DialogueMemory:
     def add(self, entry: MemoryEntry) -> None:
         self._entries.append(entry)
 
+    def truncate(self, size: int) -> None:
+        """Keep only the first ``size`` entries (undoes the adds of a step that failed half-way)."""
+        del self._entries[size:]
+
     def render(self) -> str:
         """The dialogue so far, as shown at the start of a turn."""
         if not self._entries:

@@ -12,7 +12,27 @@ The two presets are the MTSQL-R1 formulas (design.md §1), per user turn:
   - R_gen is the mean clause-level F1 of every SQL the agent proposed in the turn (propose, correct,
     and an answer that carries its own SQL).
 
-Every component is delivered at the step where it arises. A mean changes whenever a new element
+**The paper's ``process`` preset can be farmed without ever being right.** Its verification scores
+reward *recognising* a bad query, and a query the agent made bad on purpose is easy to recognise:
+propose junk SQL (R_gen 0), judge its execution *fail* (it errors: R_execverify 1), judge it against
+memory *fail* (F1 0, so R_coherence ``1 − 0 = 1``), answer anything. That is ``0.1 + 0.1 = 0.200`` per
+turn with EX = EM = 0, on every turn. ``process`` keeps this floor (it is the published formula; see
+docs/safety.md). The preset ``process_guarded`` removes it:
+
+- ``process_guarded``: ``EX + EM + g·(0.1·R_execverify + 0.1·R_coherence + 0.8·R_gen)`` with the gate
+  ``g = 1`` when the turn's answer is right (EX or EM) and ``0`` otherwise. A turn whose gold SQL
+  itself fails (a known annotation error: nobody can be right) keeps the gate open, so ``g`` never
+  punishes the data's mistakes.
+
+The process terms become a bonus for *how* a correct answer was reached (proposals close to the gold
+from the start, honest verdicts, a repaired mistake that was caught), so among correct turns it still
+ranks good process above flailing, and it can never pay a turn that ends wrong: an agent that is never
+right earns 0 per turn, and the oracle (always right) earns exactly what ``process`` pays it. Gated
+terms are held back and paid at the answer step (a turn cut off without an answer forfeits them), so
+they are less dense than under ``process``.
+
+Every component is delivered at the step where it arises (under ``process_guarded``, the gated ones at
+the answer). A mean changes whenever a new element
 arrives, so the step reward is the change of the weighted mean; the changes telescope, and the sum of a
 turn's step rewards equals the formula exactly.
 """
@@ -23,6 +43,7 @@ from dataclasses import asdict, dataclass, field
 
 __all__ = [
     "COMPONENTS",
+    "PRESETS",
     "RewardConfig",
     "TurnRewards",
     "coherence_score",
@@ -39,6 +60,10 @@ COMPONENTS = (
     "step_penalty",
     "format_penalty",
 )
+#: The process terms, gated by ``RewardConfig.gate_process``.
+PROCESS_TERMS = ("exec_verify", "coherence", "generation")
+#: Names accepted by `RewardConfig.from_preset`.
+PRESETS = ("outcome", "process", "process_guarded")
 
 
 @dataclass
@@ -58,7 +83,14 @@ class RewardConfig:
     generation: float = field(
         default=0.0, metadata={"help": "Weight of R_gen (mean clause F1 of the turn's proposals)."}
     )
-    # Shaping penalties, off in both presets
+    gate_process: bool = field(
+        default=False,
+        metadata={
+            "help": "Pay R_execverify, R_coherence and R_gen only in turns answered right (EX or EM), at the "
+            "answer: they cannot be farmed by a blind agent (preset process_guarded)."
+        },
+    )
+    # Shaping penalties, off in the presets
     step_penalty: float = field(
         default=0.0, metadata={"help": "Subtracted at every agent step (>= 0). Off in the presets."}
     )
@@ -82,15 +114,21 @@ class RewardConfig:
         return cls(exec_verify=0.1, coherence=0.1, generation=0.8)
 
     @classmethod
+    def process_guarded(cls) -> RewardConfig:
+        """``EX + EM + g·(0.1·R_execverify + 0.1·R_coherence + 0.8·R_gen)``, ``g`` = the turn is right."""
+        return cls(exec_verify=0.1, coherence=0.1, generation=0.8, gate_process=True)
+
+    @classmethod
     def from_preset(cls, preset: str | RewardConfig | dict) -> RewardConfig:
         """Build from a preset name, a dict of weights, or return a config unchanged."""
         if isinstance(preset, RewardConfig):
             return preset
         if isinstance(preset, dict):
             return cls(**preset)
-        presets = {"outcome": cls.outcome, "process": cls.process}
+        presets = {"outcome": cls.outcome, "process": cls.process, "process_guarded": cls.process_guarded}
         if preset not in presets:
-            raise ValueError(f"unknown reward preset {preset!r}; use 'outcome', 'process' or a dict of weights")
+            names = ", ".join(repr(name) for name in PRESETS)
+            raise ValueError(f"unknown reward preset {preset!r}; use {names} or a dict of weights")
         return presets[preset]()
 
     def to_dict(self) -> dict[str, float]:
@@ -130,6 +168,11 @@ class _RunningMean:
     def value(self) -> float:
         return self.total / self.count if self.count else 0.0
 
+    def copy(self) -> _RunningMean:
+        twin = _RunningMean()
+        twin.total, twin.count = self.total, self.count
+        return twin
+
     def add(self, score: float) -> float:
         """Add a score; return how much the mean moved."""
         before = self.value
@@ -143,8 +186,9 @@ class TurnRewards:
 
     def __init__(self, weights: RewardConfig) -> None:
         self.weights = weights
-        self._means = {name: _RunningMean() for name in ("exec_verify", "coherence", "generation")}
+        self._means = {name: _RunningMean() for name in PROCESS_TERMS}
         self.totals = dict.fromkeys(COMPONENTS, 0.0)
+        self._held = dict.fromkeys(PROCESS_TERMS, 0.0)  # gated terms earned, not yet paid
 
     def step(
         self,
@@ -154,6 +198,7 @@ class TurnRewards:
         generation: float | None = None,
         exec_match: float | None = None,
         exact_match: float | None = None,
+        gold_error: bool = False,
         format_error: bool = False,
     ) -> dict[str, float]:
         """Record what one step produced; return its weighted components (they sum to the step reward)."""
@@ -162,6 +207,15 @@ class TurnRewards:
         for name, score in (("exec_verify", exec_verify), ("coherence", coherence), ("generation", generation)):
             if score is not None:
                 components[name] = getattr(weights, name) * self._means[name].add(score)
+        if weights.gate_process:  # hold the process terms until the answer shows whether they are earned
+            for name in PROCESS_TERMS:
+                self._held[name] += components[name]
+                components[name] = 0.0
+            if exec_match is not None or exact_match is not None:
+                right = bool(exec_match) or bool(exact_match) or gold_error
+                for name in PROCESS_TERMS:
+                    components[name] = self._held[name] if right else 0.0
+                    self._held[name] = 0.0
         if exec_match is not None:
             components["exec_match"] = weights.exec_match * exec_match
         if exact_match is not None:
@@ -173,6 +227,14 @@ class TurnRewards:
         for name, value in components.items():
             self.totals[name] += value
         return components
+
+    def copy(self) -> TurnRewards:
+        """An independent copy of the turn so far (the env restores one when a step fails half-way)."""
+        twin = TurnRewards.__new__(TurnRewards)
+        twin.weights = self.weights
+        twin._means = {name: mean.copy() for name, mean in self._means.items()}
+        twin.totals, twin._held = dict(self.totals), dict(self._held)
+        return twin
 
     def raw_means(self) -> dict[str, float]:
         """The unweighted R_execverify, R_coherence and R_gen of the turn so far."""

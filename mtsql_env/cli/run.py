@@ -15,7 +15,7 @@ def add_env_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", help="release folder or its parent (default: env vars, cache, then the bundled sample)")
     parser.add_argument("--split", default="dev", help="dev or train")
     parser.add_argument("--mode", choices=("dialogue", "turn"), default="dialogue")
-    parser.add_argument("--reward", choices=("process", "outcome"), default="process")
+    parser.add_argument("--reward", choices=("process", "outcome", "process_guarded"), default="process")
     parser.add_argument(
         "--skip-missing-databases", action="store_true", help="skip (and count) dialogues whose database file is missing"
     )

@@ -30,6 +30,7 @@ from mtsql_env.sql.parsing import (
     canonical_tree,
     clean_sql,
     schema_key,
+    too_deep,
 )
 from mtsql_env.sql.split import KEYWORDS, render_query, split_set_operations, unwrap
 
@@ -315,7 +316,12 @@ def _compare(clause: str, cand: list[_Item], prev: list[_Item], ambiguous: froze
 def _diff(candidate: str, previous: str | None, schema: SchemaKey | None) -> QueryDiff:
     if previous is None or not previous:
         return QueryDiff((), False, note="no previous SQL to compare with (first turn)")
-    cand, prev = _facts(candidate, schema), _facts(previous, schema)
+    try:
+        cand, prev = _facts(candidate, schema), _facts(previous, schema)
+    except RecursionError:  # nested too deeply for sqlglot's tree walks
+        cand = prev = None
+    if cand is None and too_deep(candidate):
+        return QueryDiff((), False, note="cannot compare: the candidate SQL nests too deeply to analyse")
     if cand is None or prev is None:
         which = [name for name, facts in (("candidate", cand), ("previous", prev)) if facts is None]
         return QueryDiff((), False, note=f"cannot compare: the {' and the '.join(which)} SQL does not parse")
@@ -325,11 +331,14 @@ def _diff(candidate: str, previous: str | None, schema: SchemaKey | None) -> Que
         for name in cand.owners.keys() | prev.owners.keys()
         if len(cand.owners.get(name, none) | prev.owners.get(name, none)) > 1
     )
-    changes = tuple(
-        _compare(part, cand.parts.get(part, []), prev.parts.get(part, []), ambiguous)
-        for part in PARTS
-        if part in cand.parts or part in prev.parts
-    )
+    try:
+        changes = tuple(
+            _compare(part, cand.parts.get(part, []), prev.parts.get(part, []), ambiguous)
+            for part in PARTS
+            if part in cand.parts or part in prev.parts
+        )
+    except RecursionError:  # an item too deep to render
+        return QueryDiff((), False, note="cannot compare: a query nests too deeply to analyse")
     return QueryDiff(changes, cand.text == prev.text)
 
 

@@ -63,9 +63,7 @@ class MTSQLTextEnv(BaseTextEnv):
         env_id = config.pop("env_id", env_id)
         extras = dict(extras or {})
         self.episode = {**_plain(extras.get("extra_info")), **extras}
-        self.max_turns = int(
-            extras.get("max_turns") or 0
-        )  # SkyRL's cap; the env has its own per-turn limit
+        self.max_turns = int(extras.get("max_turns") or 0)  # SkyRL's cap; the env has its own per-turn limit
         self.session = EnvSession(env_id, **config)
 
     def init(self, prompt: ConversationType) -> tuple[ConversationType, dict[str, Any]]:
@@ -73,9 +71,7 @@ class MTSQLTextEnv(BaseTextEnv):
         an empty prompt is replaced by the env's first observation as a user message."""
         observation = self.session.reset(self.episode)
         info = self.session.info
-        metadata = {
-            k: info[k] for k in ("dialogue_id", "db_id", "turn_index", "num_turns")
-        }
+        metadata = {k: info[k] for k in ("dialogue_id", "db_id", "turn_index", "num_turns")}
         if prompt:
             return prompt, metadata
         return [{"role": "user", "content": observation}], metadata
@@ -84,9 +80,7 @@ class MTSQLTextEnv(BaseTextEnv):
         self.turns += 1
         observation, record = self.session.step(action)
         return BaseTextEnvStepOutput(
-            observations=[]
-            if record.done
-            else [{"role": "user", "content": observation}],
+            observations=[] if record.done else [{"role": "user", "content": observation}],
             reward=record.reward,
             done=record.done,
             metadata=record.to_dict(),

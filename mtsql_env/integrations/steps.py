@@ -18,9 +18,7 @@ __all__ = ["EnvSession", "StepRecord", "missing_framework"]
 
 def missing_framework(package: str, extra: str) -> ImportError:
     """The error an adapter raises when its framework is not installed: what to install, and the extra."""
-    return ImportError(
-        f"this adapter needs {package}: pip install '{package}' (mtsql's '{extra}' extra)"
-    )
+    return ImportError(f"this adapter needs {package}: pip install '{package}' (mtsql's '{extra}' extra)")
 
 
 @dataclass(frozen=True)
@@ -33,9 +31,7 @@ class StepRecord:
     components: dict[str, float]
     done: bool
     format_error: str | None
-    turn_result: dict[
-        str, Any
-    ]  # at an answer step: exec, exact, hardness, ...; else {}
+    turn_result: dict[str, Any]  # at an answer step: exec, exact, hardness, ...; else {}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,9 +70,7 @@ class EnvSession:
         elif row.get("index") is not None:
             options["index"] = int(row["index"])
         seed = row.get("seed")
-        observation, self.info = self.env.reset(
-            seed=None if seed is None else int(seed), options=options
-        )
+        observation, self.info = self.env.reset(seed=None if seed is None else int(seed), options=options)
         self.steps, self.done = [], False
         return observation
 
@@ -115,16 +109,10 @@ class EnvSession:
             **totals,
             "reward": self.reward,
             "num_steps": float(len(self.steps)),
-            "format_errors": float(
-                sum(record.format_error is not None for record in self.steps)
-            ),
+            "format_errors": float(sum(record.format_error is not None for record in self.steps)),
             "turns_answered": float(len(answers)),
-            "exec_accuracy": sum(bool(a.get("exec")) for a in answers) / len(answers)
-            if answers
-            else 0.0,
-            "exact_accuracy": sum(bool(a.get("exact")) for a in answers) / len(answers)
-            if answers
-            else 0.0,
+            "exec_accuracy": sum(bool(a.get("exec")) for a in answers) / len(answers) if answers else 0.0,
+            "exact_accuracy": sum(bool(a.get("exact")) for a in answers) / len(answers) if answers else 0.0,
         }
 
     def close(self) -> None:

@@ -7,13 +7,13 @@ only the episode total.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from mtsql_env.rewards import COMPONENTS
 
-__all__ = ["EnvSession", "StepRecord", "missing_framework"]
+__all__ = ["EnvSession", "StepRecord", "missing_framework", "summarize_steps"]
 
 
 def missing_framework(package: str, extra: str) -> ImportError:
@@ -99,21 +99,28 @@ class EnvSession:
         return sum(record.reward for record in self.steps)
 
     def metrics(self) -> dict[str, float]:
-        """Episode totals for logging: each reward component, the reward, steps, format errors, EX/EM rates."""
-        totals = dict.fromkeys(COMPONENTS, 0.0)
-        for record in self.steps:
-            for name, value in record.components.items():
-                totals[name] = totals.get(name, 0.0) + value
-        answers = [record.turn_result for record in self.steps if record.turn_result]
-        return {
-            **totals,
-            "reward": self.reward,
-            "num_steps": float(len(self.steps)),
-            "format_errors": float(sum(record.format_error is not None for record in self.steps)),
-            "turns_answered": float(len(answers)),
-            "exec_accuracy": sum(bool(a.get("exec")) for a in answers) / len(answers) if answers else 0.0,
-            "exact_accuracy": sum(bool(a.get("exact")) for a in answers) / len(answers) if answers else 0.0,
-        }
+        """Episode totals for logging (see `summarize_steps`)."""
+        return summarize_steps(record.to_dict() for record in self.steps)
 
     def close(self) -> None:
         self.env.close()
+
+
+def summarize_steps(steps: Iterable[Mapping[str, Any]]) -> dict[str, float]:
+    """Episode totals from step records (`StepRecord.to_dict`): each reward component, the reward, steps,
+    format errors, turns answered and the EX/EM rates over them."""
+    steps = list(steps)
+    totals = dict.fromkeys(COMPONENTS, 0.0)
+    for record in steps:
+        for name, value in record["components"].items():
+            totals[name] = totals.get(name, 0.0) + float(value)
+    answers = [record["turn_result"] for record in steps if record["turn_result"]]
+    return {
+        **totals,
+        "reward": sum(float(record["reward"]) for record in steps),
+        "num_steps": float(len(steps)),
+        "format_errors": float(sum(record["format_error"] is not None for record in steps)),
+        "turns_answered": float(len(answers)),
+        "exec_accuracy": sum(bool(a.get("exec")) for a in answers) / len(answers) if answers else 0.0,
+        "exact_accuracy": sum(bool(a.get("exact")) for a in answers) / len(answers) if answers else 0.0,
+    }

@@ -60,6 +60,7 @@ def test_example_config_loads_five_tools_with_the_env_schemas(tools):
 def test_per_call_lifecycle_as_tool_agent_loop_runs_it(tools, turn_script):
     """verl 0.9 creates and releases a tool instance around every call: the episode must follow agent_data."""
     data = agent_data({"dialogue_id": DIALOGUE_ID, "turn": TURN})
+    open_before = len(verl_tools._BY_AGENT)
 
     async def play(data):
         results = []
@@ -84,10 +85,10 @@ def test_per_call_lifecycle_as_tool_agent_loop_runs_it(tools, turn_script):
     assert sum(score[name] for name in COMPONENTS) == pytest.approx(turn_script.total)
     assert score["exec_accuracy"] == 1.0
     # The episode is freed with its trajectory's AgentData.
-    assert data in verl_tools._BY_AGENT
+    assert data in verl_tools._BY_AGENT and len(verl_tools._BY_AGENT) == open_before + 1
     del data
     gc.collect()
-    assert len(verl_tools._BY_AGENT) == 0
+    assert len(verl_tools._BY_AGENT) == open_before
 
 
 def test_per_trajectory_lifecycle_without_agent_data(tools, turn_script):

@@ -42,6 +42,7 @@ __all__ = [
     "DataFormatError",
     "DataNotFoundError",
     "MissingDatabaseError",
+    "configured_locations",
     "data_info",
     "default_cache_dir",
     "detect_benchmark",
@@ -54,7 +55,6 @@ __all__ = [
     "missing_databases",
     "read_sqlite_schema",
     "sample_dir",
-    "configured_locations",
     "search_locations",
     "split_path",
 ]

@@ -601,10 +601,21 @@ def test_install_from_folder_copies_and_replaces(tmp_path: Path) -> None:
 
 @realdata
 @pytest.mark.realdata
-def test_install_from_folder_with_symlinked_real_data(tmp_path: Path) -> None:
+def test_install_from_folder_never_follows_links_out_of_it(tmp_path: Path) -> None:
+    # Folder installs used to follow these links and copy whatever they pointed at; now they are refused.
     make_sparc_fixture_release(tmp_path / "dl" / "sparc")
-    installed = install_release(tmp_path / "dl", tmp_path / "cache", benchmark="sparc")
-    assert not (installed / "database").is_symlink() and (installed / "database" / "car_1" / "car_1.sqlite").is_file()
+    with pytest.raises(DataFormatError, match="symbolic link to .* not a file inside"):
+        install_release(tmp_path / "dl", tmp_path / "cache", benchmark="sparc")
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == []  # nothing half-installed
+    # the same release with its files copied in (the three databases the fixture uses) installs
+    release = tmp_path / "copy" / "sparc"
+    (release / "database").mkdir(parents=True)
+    shutil.copyfile(SPARC_FIXTURE, release / "dev.json")
+    shutil.copyfile(REAL_RELEASE / "tables.json", release / "tables.json")
+    for db_id in ("concert_singer", "pets_1", "car_1"):
+        shutil.copytree(REAL_RELEASE / "database" / db_id, release / "database" / db_id)
+    installed = install_release(tmp_path / "copy", tmp_path / "cache", benchmark="sparc")
+    assert (installed / "database" / "car_1" / "car_1.sqlite").is_file()
     assert len(load_dataset("sparc", cache_dir=tmp_path / "cache").dialogues) == 4
 
 

@@ -109,7 +109,9 @@ def command(args: list[str], *needles: str, env: dict[str, str] | None = None) -
     if not last.startswith(("mtsql", "usage:")):
         problems.append(f"last line {last[:80]!r}")
     problems += [f"does not name {n!r}" for n in needles if n not in last]
-    return Outcome(not problems, "; ".join(problems) + (f" [{last[:160]}]" if problems else ""), seen_traceback)
+    return Outcome(
+        not problems, "; ".join(problems) + (f" [{last[:160]}]" if problems else ""), seen_traceback
+    )
 
 
 def sample_zip(folder: Path, name: str = "release.zip") -> Path:
@@ -389,7 +391,12 @@ def archive_attacks(tally: Tally, fuzz: int, seed: int) -> list[Attack]:
             shutil.copytree(sample_dir(), release)
             secret = work / "secret.txt"
             secret.write_text("secret")
-            target = {"out": secret, "loop": release / "database", "dangling": work / "nope", "self": Path("self")}
+            target = {
+                "out": secret,
+                "loop": release / "database",
+                "dangling": work / "nope",
+                "self": Path("self"),
+            }
             name = "self" if link == "self" else "link"
             (release / "database" / name).symlink_to(target[link])
             return work / "src"
@@ -441,7 +448,10 @@ def archive_attacks(tally: Tally, fuzz: int, seed: int) -> list[Attack]:
         ("folder: self-referencing symlink", folder("self"), "dangling or a loop", None),
         ("folder: 3 MB file, cap 1 MiB", big_folder, "past the cap", InstallLimits(max_bytes=1 << 20)),
     ]  # fmt: skip
-    attacks = [Attack("install", label, install_attack(build, needle, limits, tally)) for label, build, needle, limits in cases]
+    attacks = [
+        Attack("install", label, install_attack(build, needle, limits, tally))
+        for label, build, needle, limits in cases
+    ]
 
     def cache_is_file(work: Path) -> Outcome:
         (work / "cachefile").write_text("keep")
@@ -454,7 +464,9 @@ def archive_attacks(tally: Tally, fuzz: int, seed: int) -> list[Attack]:
     rng = random.Random(seed + 2)
     alphabet = "ab./\\:~ \n\t-_é\u202e%"
     for i in range(fuzz):
-        names = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(rng.randint(1, 4))]
+        names = [
+            "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12))) for _ in range(rng.randint(1, 4))
+        ]
 
         def build(work: Path, names: list[str] = names) -> Path:
             archive = work / "fuzz.zip"
@@ -466,7 +478,13 @@ def archive_attacks(tally: Tally, fuzz: int, seed: int) -> list[Attack]:
                     out.writestr(name, "x")
             return archive
 
-        attacks.append(Attack("install", f"member-name fuzz {i}: {names!r}"[:80], install_attack(build, "fuzz.zip", None, tally)))
+        attacks.append(
+            Attack(
+                "install",
+                f"member-name fuzz {i}: {names!r}"[:80],
+                install_attack(build, "fuzz.zip", None, tally),
+            )
+        )
     return attacks
 
 
@@ -482,7 +500,9 @@ def cli_attacks() -> list[Attack]:
 
     def evaluate(work: Path, *extra: str, needles: tuple[str, ...], **override: Path) -> Outcome:
         values = files(work) | override
-        args = ["evaluate", "--no-cache"] + [a for k in ("gold", "pred", "db", "table") for a in (f"--{k}", str(values[k]))]
+        args = ["evaluate", "--no-cache"] + [
+            a for k in ("gold", "pred", "db", "table") for a in (f"--{k}", str(values[k]))
+        ]
         return command(args + list(extra), *needles)
 
     def write(work: Path, name: str, data: bytes) -> Path:
@@ -526,7 +546,12 @@ def cli_attacks() -> list[Attack]:
         ("evaluate: gold line without db_id", lambda w: evaluate(w, needles=("g.txt:1",), gold=write(w, "g.txt", b"SELECT 1\n"))),
     ]  # fmt: skip
     for value in ("nan", "-1", "inf", "0", "soon"):
-        cases.append((f"evaluate: --timeout {value}", lambda w, v=value: evaluate(w, "--timeout", v, needles=("--timeout",))))
+        cases.append(
+            (
+                f"evaluate: --timeout {value}",
+                lambda w, v=value: evaluate(w, "--timeout", v, needles=("--timeout",)),
+            )
+        )
 
     def bomb(work: Path) -> Path:
         archive = sample_zip(work)
@@ -544,8 +569,8 @@ def cli_attacks() -> list[Attack]:
         ("data install: --max-members -5", lambda w: command(["data", "install", "x.zip", "--max-members", "-5"], "--max-members")),
         ("data info: $MTSQL_DATA_DIR missing", lambda w: command(["data", "info"], str(w / "m"), env={"MTSQL_DATA_DIR": str(w / "m")})),
         ("data info: --data-dir a file", lambda w: command(["data", "info", "--data-dir", str(write(w, "f", b"x"))], "f")),
-        ("bench: --data-dir missing", lambda w: command(["bench", "--data-dir", str(w / "m"), "--out", str(w / "o")], str(w / "m"))),
-        ("bench: missing database", lambda w: command(["bench", "--data-dir", str(_release_missing_db(w)), "--out", str(w / "o")], "gone")),
+        ("bench: --data-dir missing", lambda w: command(["bench", "--data-dir", str(w / "m"), "--agent", "oracle", "--out", str(w / "o")], str(w / "m"))),
+        ("bench: missing database", lambda w: command(["bench", "--data-dir", str(_release_missing_db(w)), "--agent", "oracle", "--out", str(w / "o")], "gone")),
         ("run: missing split", lambda w: command(["run", "--data-dir", str(_release_no_train(w)), "--split", "train"], "train")),
         ("unknown command", lambda w: command(["frobnicate"], "frobnicate")),
     ]  # fmt: skip
@@ -614,7 +639,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "tracebacks": sum(r["traceback"] for r in rows),
         "failures": failures,
         "groups": {
-            g: {"tried": sum(r["group"] == g for r in rows), "handled": sum(r["group"] == g and r["handled"] for r in rows)}
+            g: {
+                "tried": sum(r["group"] == g for r in rows),
+                "handled": sum(r["group"] == g and r["handled"] for r in rows),
+            }
             for g in dict.fromkeys(r["group"] for r in rows)
         },
         "max_bytes_written_by_a_refused_install": tally.max_written,

@@ -116,6 +116,7 @@ class _Budget:
 
     def reserve(self, members: int, size: int, where: str) -> None:
         """Refuse before writing when the declared sizes would pass a cap."""
+        where = where.removeprefix(str(self.source)).strip() or "it"
         if self.members + members > self.limits.max_members:
             raise self._refuse(
                 f"{where} holds {members} members, more than the cap of {self.limits.max_members} "
@@ -132,6 +133,7 @@ class _Budget:
         """Count bytes as they are written, in case the declared sizes lie."""
         self.bytes += size
         if self.bytes > self.limits.max_bytes:
+            where = where.removeprefix(str(self.source)).strip() or "it"
             raise self._refuse(f"unpacking {where} passed the cap of {_human(self.limits.max_bytes)}")
 
 

@@ -68,9 +68,13 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     errors: tuple[type[BaseException], ...] = (MtsqlError, OSError, ImportError, ValueError)
     try:
         from mtsql_agents.backends.base import BackendError
+
+        errors = (*errors, BackendError)
     except ImportError:
-        return errors
-    return (*errors, BackendError)
+        pass
+    if "yaml" in sys.modules:  # a config file that is not valid YAML
+        errors = (*errors, sys.modules["yaml"].YAMLError)
+    return errors
 
 
 def _one_line(error: BaseException) -> str:
@@ -97,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+    except SystemExit as exit_:  # `raise SystemExit("message")` is a usage error too: exit 2, not 1
+        if debug or not isinstance(exit_.code, str):
+            raise
+        print(_one_line(exit_), file=sys.stderr)
+        return EXIT_USAGE
     except Exception as err:
         if debug:
             raise

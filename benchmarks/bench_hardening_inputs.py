@@ -144,6 +144,18 @@ def patch_member(archive: Path, member: str, *, flags: int | None = None, method
     archive.write_bytes(bytes(data))
 
 
+def add_nested_bomb(archive: Path, layers: int = 4, layer_bytes: int = 8 << 20) -> Path:
+    """Add ``cosql_dataset/database/more.zip`` holding ``layers`` members of zeros (32 MB in about 32 KB)."""
+    inner = archive.with_name("inner.zip")
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as out:
+        for i in range(layers):
+            out.writestr(f"layer/{i}.bin", b"\0" * layer_bytes)
+    with zipfile.ZipFile(archive, "a") as out:
+        out.write(inner, "cosql_dataset/database/more.zip")
+    inner.unlink()
+    return archive
+
+
 class _Recorder:
     """Records the most bytes any install counted as written (wraps data_cache's budget)."""
 
@@ -297,17 +309,25 @@ def dialogue_attacks(fuzz: int, seed: int) -> list[Attack]:
     return attacks
 
 
+def wrong_place(folder: Path, kind: str) -> Path | str:
+    """A data location that holds no release: ``missing``, an ``empty`` folder, a ``file``, or ``blank``."""
+    if kind == "blank":
+        return ""
+    place = folder / "where"
+    if kind == "empty":
+        place.mkdir()
+    elif kind == "file":
+        place.write_text("not a folder")
+    return place
+
+
 def location_attacks() -> list[Attack]:
     attacks = []
     for var in ("MTSQL_DATA_DIR", "MTSQL_COSQL_DIR", "MTSQL_SPARC_DIR"):
         for kind in ("missing", "empty", "file"):
 
             def run(work: Path, var: str = var, kind: str = kind) -> Outcome:
-                place = work / "where"
-                if kind == "empty":
-                    place.mkdir()
-                elif kind == "file":
-                    place.write_text("x")
+                place = wrong_place(work, kind)
                 benchmark = "sparc" if "SPARC" in var else "cosql"
                 saved = {v: os.environ.pop(v, None) for v in DATA_VARS}
                 os.environ[var] = str(place)
@@ -324,13 +344,7 @@ def location_attacks() -> list[Attack]:
     for kind in ("missing", "empty", "file", "blank"):
 
         def run(work: Path, kind: str = kind) -> Outcome:
-            place: Any = work / "where"
-            if kind == "empty":
-                place.mkdir()
-            elif kind == "file":
-                place.write_text("x")
-            elif kind == "blank":
-                place = ""
+            place = wrong_place(work, kind)
             return library(lambda: load_dataset("cosql", data_dir=place, fallback_to_sample=True), "data_dir")
 
         attacks.append(Attack("loaders", f"data_dir= {kind}", run))
@@ -350,15 +364,7 @@ def archive_attacks(tally: Tally, fuzz: int, seed: int) -> list[Attack]:
         return build
 
     def nested_bomb(work: Path) -> Path:
-        inner = work / "inner.zip"
-        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as out:
-            for i in range(4):
-                out.writestr(f"layer/{i}.bin", b"\0" * (8 << 20))
-        archive = sample_zip(work)
-        with zipfile.ZipFile(archive, "a") as out:
-            out.write(inner, "cosql_dataset/database/more.zip")
-        inner.unlink()
-        return archive
+        return add_nested_bomb(sample_zip(work))
 
     def many_members(work: Path) -> Path:
         archive = sample_zip(work)

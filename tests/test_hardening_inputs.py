@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import sqlite3
-import struct
 import subprocess
 import sys
 import zipfile
@@ -29,6 +28,10 @@ from conftest import REAL_RELEASE  # tests/ is on sys.path (pytest rootdir-relat
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_datasets import TINY_TABLES, make_release, tiny_items, zip_folder
+
+# one zip-header patcher for this test and the benchmark
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from bench_hardening_inputs import add_nested_bomb, patch_member, wrong_place
 
 import mtsql_env
 from mtsql_env import datasets
@@ -206,11 +209,7 @@ def test_dialogue_db_id_must_be_a_folder_name(tmp_path: Path) -> None:
 def test_configured_location_without_a_release_is_an_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str, var: str
 ) -> None:
-    place = tmp_path / "where"
-    if kind == "empty":
-        place.mkdir()
-    elif kind == "file":
-        place.write_text("not a folder")
+    place = wrong_place(tmp_path, kind)
     monkeypatch.setenv(var, str(place))
     with pytest.raises(DataNotFoundError) as err:
         load_dataset("cosql", fallback_to_sample=True)  # no quiet fallback to the sample
@@ -221,13 +220,7 @@ def test_configured_location_without_a_release_is_an_error(
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "file", "blank"])
 def test_data_dir_argument_without_a_release_is_an_error(tmp_path: Path, kind: str) -> None:
-    place: Any = tmp_path / "where"
-    if kind == "empty":
-        place.mkdir()
-    elif kind == "file":
-        place.write_text("x")
-    elif kind == "blank":
-        place = ""
+    place = wrong_place(tmp_path, kind)
     with pytest.raises(DataNotFoundError, match="data_dir"):
         load_dataset("sparc", data_dir=place, fallback_to_sample=True)
 
@@ -336,38 +329,6 @@ def tiny_zip(tmp_path: Path, name: str = "release.zip") -> Path:
     return zip_folder(source, tmp_path / name, prefix="cosql_dataset/")
 
 
-def patch_member(
-    archive: Path,
-    member: str,
-    *,
-    method: int | None = None,
-    size: int | None = None,
-    flags: int | None = None,
-) -> None:
-    """Rewrite a member's flags, compression method or declared uncompressed size in both its headers (the
-    zipfile module cannot write encrypted or deflate64 members, nor lie about sizes)."""
-    data = bytearray(archive.read_bytes())
-    with zipfile.ZipFile(archive) as z:
-        info = z.getinfo(member)
-    encoded = member.encode()
-    central = 0
-    while True:
-        central = data.index(b"PK\x01\x02", central)
-        name_len = struct.unpack_from("<H", data, central + 28)[0]
-        if bytes(data[central + 46 : central + 46 + name_len]) == encoded:
-            break
-        central += 4
-    local = info.header_offset
-    for offset, flags_at, method_at, size_at in ((central, 8, 10, 24), (local, 6, 8, 22)):
-        if flags is not None:
-            struct.pack_into("<H", data, offset + flags_at, flags)
-        if method is not None:
-            struct.pack_into("<H", data, offset + method_at, method)
-        if size is not None:
-            struct.pack_into("<I", data, offset + size_at, size)
-    archive.write_bytes(bytes(data))
-
-
 def add_member(archive: Path, info: zipfile.ZipInfo | str, data: bytes | str = b"x", **kwargs: Any) -> Path:
     with zipfile.ZipFile(archive, "a", **kwargs) as out:
         out.writestr(info, data)
@@ -405,13 +366,7 @@ def test_header_that_understates_the_size_is_caught_while_writing(tmp_path: Path
 
 
 def test_nested_zip_bomb_counts_towards_the_same_cap(tmp_path: Path) -> None:
-    inner = tmp_path / "inner.zip"
-    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as out:
-        for i in range(4):
-            out.writestr(f"layer/{i}.bin", b"\0" * (8 << 20))
-    archive = tiny_zip(tmp_path)
-    with zipfile.ZipFile(archive, "a") as out:
-        out.write(inner, "cosql_dataset/database/more.zip")
+    archive = add_nested_bomb(tiny_zip(tmp_path))
     assert_refused(
         archive,
         tmp_path / "cache",
@@ -441,6 +396,7 @@ def test_too_many_members_is_refused(tmp_path: Path) -> None:
         ("cosql_dataset/tables.json", "appears twice"),
     ],
 )
+@pytest.mark.filterwarnings("ignore:Duplicate name")
 def test_unsafe_member_names(tmp_path: Path, member: str, match: str) -> None:
     archive = tiny_zip(tmp_path)
     with zipfile.ZipFile(archive, "a") as out:

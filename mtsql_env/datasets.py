@@ -258,6 +258,8 @@ def _locate(
             logger.debug("found %s release at %s (%s)", _DISPLAY[benchmark], release, label)
             return release, label
         if problem is None:
+            if label == "cache":
+                continue  # a cache without this benchmark: nothing installed (it also holds other caches)
             other = _other_benchmark_at(location, benchmark)
             if other is not None and not _user_named(label, benchmark):
                 # $MTSQL_DATA_DIR may hold one benchmark only; the next places may hold this one.

@@ -234,10 +234,12 @@ def test_data_dir_var_with_the_other_benchmark_only_gives_no_sample(
         load_dataset("sparc", fallback_to_sample=True)
 
 
-def test_sample_fallback_only_when_nothing_is_configured(caplog: pytest.LogCaptureFixture) -> None:
+def test_sample_fallback_only_when_nothing_is_configured(isolated: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (isolated / "evaluation").mkdir(parents=True)  # the cache exists (the gold cache lives there) but is empty
     with caplog.at_level("WARNING", logger="mtsql_env.datasets"):
         dataset = load_dataset("cosql", fallback_to_sample=True)
     assert dataset.is_sample and "bundled sample" in caplog.text
+    assert gym.make("MTSQL-SParC-v0").unwrapped.dataset.is_sample
 
 
 def test_cache_that_is_a_file_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

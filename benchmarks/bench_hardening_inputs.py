@@ -579,6 +579,13 @@ def cli_attacks() -> list[Attack]:
         ("bench: missing database", lambda w: command(["bench", "--data-dir", str(_release_missing_db(w)), "--agent", "oracle", "--out", str(w / "o")], "gone")),
         ("run: missing split", lambda w: command(["run", "--data-dir", str(_release_no_train(w)), "--split", "train"], "train")),
         ("unknown command", lambda w: command(["frobnicate"], "frobnicate")),
+        ("bench: unreachable model server", lambda w: command(
+            ["bench", "--data-dir", "sample", "--agent", "openai:m@http://127.0.0.1:9/v1", "--episodes", "1",
+             "--out", str(w / "o"), "--no-progress"], "127.0.0.1:9")),
+        ("bench: missing model folder", lambda w: command(
+            ["bench", "--data-dir", "sample", "--agent", f"hf:{w / 'no-model'}", "--out", str(w / "o")], "no-model")),
+        ("train: config file that is not YAML", lambda w: command(
+            ["train", "sft", "--config", str(write(w, "c.yaml", b"a: [1"))], "mtsql train")),
     ]  # fmt: skip
     return [Attack("cli", label, run) for label, run in cases]
 

@@ -409,6 +409,12 @@ def archive_attacks(tally: Tally, fuzz: int, seed: int) -> list[Attack]:
 
         return build
 
+    def fifo_folder(work: Path) -> Path:
+        release = work / "src" / "cosql_dataset"
+        shutil.copytree(sample_dir(), release)
+        os.mkfifo(release / "database" / "pipe")
+        return work / "src"
+
     def big_folder(work: Path) -> Path:
         release = work / "src" / "cosql_dataset"
         shutil.copytree(sample_dir(), release)
@@ -453,6 +459,7 @@ def archive_attacks(tally: Tally, fuzz: int, seed: int) -> list[Attack]:
         ("folder: dangling symlink", folder("dangling"), "dangling", None),
         ("folder: self-referencing symlink", folder("self"), "dangling or a loop", None),
         ("folder: 3 MB file, cap 1 MiB", big_folder, "past the cap", InstallLimits(max_bytes=1 << 20)),
+        ("folder: a named pipe (would block a copy)", fifo_folder, "not a regular file", None),
     ]  # fmt: skip
     attacks = [
         Attack("install", label, install_attack(build, needle, limits, tally))

@@ -280,7 +280,10 @@ def _copy_tree(source: Path, destination: Path, budget: _Budget) -> None:
         for name in files:
             if name not in _JUNK:
                 path = here / name
-                plan.append((path, destination / path.relative_to(source), path.stat().st_size))
+                info = path.stat()
+                if not stat.S_ISREG(info.st_mode):  # a FIFO would block the copy forever
+                    raise DataFormatError(f"{path}: not a regular file (a pipe, socket or device); refusing to copy it")
+                plan.append((path, destination / path.relative_to(source), info.st_size))
         budget.reserve(len(dirs) + 1, 0, str(here))
     budget.reserve(len(plan), sum(size for _, _, size in plan), str(source))
     for path, target, _ in plan:

@@ -478,6 +478,14 @@ def test_folder_installs_refuse_links_out_and_loops(tmp_path: Path) -> None:
     assert (installed / "copy-of-tables.json").read_text() == (release / "tables.json").read_text()
 
 
+def test_folder_installs_refuse_a_pipe(tmp_path: Path) -> None:
+    release = make_release(tmp_path / "fifo" / "cosql_dataset")
+    os.mkfifo(release / "database" / "pipe")
+    with pytest.raises(DataFormatError, match="not a regular file"):
+        install_release(tmp_path / "fifo", tmp_path / "cache")  # would block forever if opened
+    assert leftovers(tmp_path / "cache") == []
+
+
 def test_folder_installs_are_capped_before_copying(tmp_path: Path) -> None:
     release = make_release(tmp_path / "big" / "cosql_dataset")
     (release / "database" / "big.bin").write_bytes(b"\0" * (3 << 20))

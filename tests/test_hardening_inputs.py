@@ -652,6 +652,26 @@ def test_evaluate_fails_when_nothing_is_scored(
     assert_cli_error(capsys, evaluate(eval_files, gold=other, pred=eval_files["pred"]), "nothing was scored")
 
 
+LINES = st.lists(
+    st.sampled_from(["", "SELECT count(*) FROM artist", "SELECT name FROM artist\tmusic_store", "\t", "x\ty\tz",
+                     "SELECT * FROM nope\tmusic_store", "SELECT 1\tno_db", "SELECT (((1", "\u00e9\U0001f600\tmusic_store"]),
+    max_size=8,
+)  # fmt: skip
+
+
+@FUZZ
+@given(gold=LINES, pred=LINES, data=st.binary(max_size=40))
+def test_fuzz_evaluate_files_never_crash(
+    eval_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], gold: list, pred: list, data: bytes
+) -> None:
+    """Any gold/pred file: a score (exit 0) or one clear line (exit 2); exit 1 would be an internal error."""
+    (tmp_path / "g.txt").write_text("\n".join(gold) + "\n")
+    (tmp_path / "p.txt").write_bytes(("\n".join(pred) + "\n").encode() + data)
+    code = main(evaluate(eval_files, gold=tmp_path / "g.txt", pred=tmp_path / "p.txt"))
+    err = capsys.readouterr().err
+    assert code in (0, 2) and "internal error" not in err, err
+
+
 # --------------------------------------------------------------------------------------------------
 # The real `mtsql` entry point
 

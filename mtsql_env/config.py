@@ -46,8 +46,9 @@ class EnvConfig:
     fallback_to_sample: bool = field(
         default=True,
         metadata={
-            "help": "With no release found and no data_dir given, run on the bundled sample dataset "
-            "(said in a warning and in info['dataset'])."
+            "help": "With nothing configured (no data_dir, no $MTSQL_*_DIR) and nothing installed, run on the "
+            "bundled sample dataset (said in a warning and in info['dataset']); a configured place without the "
+            "release is an error."
         },
     )
     # Parameters that control episodes

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -35,8 +38,9 @@ from mtsql_env.datasets import (
     missing_databases,
     split_path,
 )
+from mtsql_env.errors import UsageError
 
-__all__ = ["data_info", "install_release", "safe_extract"]
+__all__ = ["InstallLimits", "data_info", "install_release", "parse_size", "safe_extract"]
 
 logger = logging.getLogger(__name__)
 
@@ -46,75 +50,253 @@ _JUNK = ("__MACOSX", ".DS_Store")
 _MAX_DEPTH = 4
 #: How many rounds of zips inside zips are unpacked.
 _MAX_NESTING = 3
+#: Compression methods the standard library can read (deflate64, PPMd, ... cannot be unpacked).
+_READABLE_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+#: Longest file or folder name most filesystems accept, in bytes.
+_MAX_NAME_BYTES = 255
+_CHUNK = 1 << 20
+_GIB = 1 << 30
 
 
-def safe_extract(archive: zipfile.ZipFile, destination: Path) -> list[Path]:
-    """Extract every member of ``archive`` under ``destination``, refusing anything that would escape it.
+@dataclass
+class InstallLimits:
+    """Caps on what one install may write, so a hostile or broken archive cannot fill the disk.
 
-    Absolute names, ``..`` components, drive letters and symbolic-link members are rejected before anything
-    is written, so a hostile archive cannot touch files outside ``destination``.
-
-    Raises:
-        DataFormatError: a member's name is unsafe.
+    The official releases are far below the defaults: the biggest, Spider 1.0 with its 200 databases,
+    unpacks to about 1 GB in about 1,000 files; CoSQL and SParC ship the same databases plus their JSON.
+    Zips inside the archive count towards the same totals. Raise the caps for a bigger custom release
+    (``mtsql data install --max-bytes 8G --max-members 100000``).
     """
-    root = destination.resolve()
-    plan: list[tuple[zipfile.ZipInfo, Path]] = []
-    for member in archive.infolist():
-        name = member.filename.replace("\\", "/")
-        parts = PurePosixPath(name).parts
-        is_link = stat.S_ISLNK(member.external_attr >> 16)
-        if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]) or is_link:
-            raise DataFormatError(
-                f"{archive.filename}: refusing unsafe member {member.filename!r} "
-                "(absolute path, '..', drive letter or symbolic link)"
+
+    max_bytes: int = field(default=2 * _GIB, metadata={"help": "Most bytes one install may unpack in total."})
+    max_members: int = field(default=20_000, metadata={"help": "Most files and folders one install may unpack."})
+
+    def __post_init__(self) -> None:
+        for name in ("max_bytes", "max_members"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UsageError(f"InstallLimits.{name} must be a positive integer, got {value!r}")
+
+
+def parse_size(text: str) -> int:
+    """Read a byte count such as ``2147483648``, ``500M``, ``2G`` or ``1.5GiB`` (powers of 1024).
+
+    Example:
+        >>> parse_size("2G"), parse_size("512k"), parse_size("10")
+        (2147483648, 524288, 10)
+    """
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", str(text), re.IGNORECASE)
+    if not match:
+        raise UsageError(f"not a size: {text!r} (use bytes, or a number with K, M, G or T)")
+    value = float(match.group(1)) * 1024 ** " kmgt".index(match.group(2).lower() or " ")
+    if value < 1 or value > 1 << 62:
+        raise UsageError(f"size out of range: {text!r}")
+    return int(value)
+
+
+def _human(size: int) -> str:
+    for unit, scale in (("GiB", _GIB), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
+
+
+class _Budget:
+    """What an install has written so far, against its :class:`InstallLimits` (shared by nested zips)."""
+
+    def __init__(self, limits: InstallLimits, source: Path) -> None:
+        self.limits, self.source = limits, source
+        self.bytes = self.members = 0
+
+    def _refuse(self, what: str) -> DataFormatError:
+        return DataFormatError(
+            f"{self.source}: {what}; nothing was installed. If this is a genuine release, raise the cap "
+            "(mtsql data install --max-bytes SIZE --max-members N; InstallLimits in Python)"
+        )
+
+    def reserve(self, members: int, size: int, where: str) -> None:
+        """Refuse before writing when the declared sizes would pass a cap."""
+        where = where.removeprefix(str(self.source)).strip() or "it"
+        if self.members + members > self.limits.max_members:
+            raise self._refuse(
+                f"{where} holds {members} members, more than the cap of {self.limits.max_members} "
+                f"({self.members} already unpacked)"
             )
+        if self.bytes + size > self.limits.max_bytes:
+            raise self._refuse(
+                f"{where} would unpack to {_human(size)}, past the cap of {_human(self.limits.max_bytes)} "
+                f"({_human(self.bytes)} already unpacked)"
+            )
+        self.members += members
+
+    def count(self, size: int, where: str) -> None:
+        """Count bytes as they are written, in case the declared sizes lie."""
+        self.bytes += size
+        if self.bytes > self.limits.max_bytes:
+            where = where.removeprefix(str(self.source)).strip() or "it"
+            raise self._refuse(f"unpacking {where} passed the cap of {_human(self.limits.max_bytes)}")
+
+
+def _unsafe_name(member: zipfile.ZipInfo) -> str | None:
+    """Why a member's name or kind cannot be unpacked safely, or None."""
+    name = member.filename.replace("\\", "/")
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
+        return "absolute path, '..' or drive letter"
+    if stat.S_ISLNK(member.external_attr >> 16):
+        return "symbolic link"
+    if "\0" in name or any(len(part.encode("utf-8", "surrogateescape")) > _MAX_NAME_BYTES for part in parts):
+        return f"a name part longer than {_MAX_NAME_BYTES} bytes or a NUL character"
+    return None
+
+
+def _plan(archive: zipfile.ZipFile, root: Path, label: str) -> list[tuple[zipfile.ZipInfo, Path]]:
+    """Check every member from the central directory and say where each goes, before anything is written."""
+    plan: list[tuple[zipfile.ZipInfo, Path]] = []
+    files: set[Path] = set()
+    folders: set[Path] = set()
+    for member in archive.infolist():
+        problem = _unsafe_name(member)
+        if problem is not None:
+            raise DataFormatError(f"{label}: refusing unsafe member {member.filename!r} ({problem})")
+        parts = PurePosixPath(member.filename.replace("\\", "/")).parts
         if not parts or parts[0] in _JUNK or parts[-1] in _JUNK:
             continue
-        target = (root / Path(*parts)).resolve()
-        if root != target and root not in target.parents:
-            raise DataFormatError(f"{archive.filename}: member {member.filename!r} would be written outside the target")
+        if member.flag_bits & 0x1:
+            raise DataFormatError(f"{label}: member {member.filename!r} is encrypted; unpack it yourself")
+        if not member.is_dir() and member.compress_type not in _READABLE_METHODS:
+            raise DataFormatError(
+                f"{label}: member {member.filename!r} uses compression method {member.compress_type} "
+                "(e.g. deflate64), which Python cannot unpack; re-zip it with plain deflate"
+            )
+        target = root.joinpath(*parts)
+        if target in files or (not member.is_dir() and target in folders):
+            raise DataFormatError(f"{label}: member {member.filename!r} appears twice or is both a file and a folder")
+        parents = set(target.parents) - set(root.parents) - {root}
+        if parents & files:
+            raise DataFormatError(f"{label}: member {member.filename!r} sits below a member that is a file")
+        folders |= parents | ({target} if member.is_dir() else set())
+        if not member.is_dir():
+            files.add(target)
         plan.append((member, target))
+    return plan
+
+
+def safe_extract(
+    archive: zipfile.ZipFile, destination: Path, limits: InstallLimits | None = None, *, _budget: _Budget | None = None
+) -> list[Path]:
+    """Extract every member of ``archive`` under ``destination``, refusing anything unsafe before writing.
+
+    Refused from the central directory, before any byte is written: absolute names, ``..`` components,
+    drive letters, symbolic links, names over 255 bytes, encrypted members, compression methods Python
+    cannot read (deflate64), a name that is both a file and a folder (``x`` and ``x/y``), and archives
+    whose declared sizes or member count pass ``limits``. While writing, bytes are counted again in case
+    the declared sizes lie. A hostile archive cannot touch files outside ``destination``.
+
+    Raises:
+        DataFormatError: a member is unsafe or unreadable, or a cap would be passed.
+    """
+    label = str(archive.filename or "archive")
+    budget = _budget or _Budget(limits or InstallLimits(), Path(label))
+    root = destination.resolve()
+    plan = _plan(archive, root, label)
+    budget.reserve(len(plan), sum(m.file_size for m, _ in plan if not m.is_dir()), label)
     written = []
-    for member, target in plan:
-        if member.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(member) as source, target.open("wb") as sink:
-            shutil.copyfileobj(source, sink, 1 << 20)
-        written.append(target)
+    try:
+        for member, target in plan:
+            if member.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(member) as source, target.open("wb") as sink:
+                left = member.file_size
+                while chunk := source.read(min(_CHUNK, left + 1)):
+                    left -= len(chunk)
+                    if left < 0:
+                        raise DataFormatError(f"{label}: member {member.filename!r} is larger than its header says")
+                    budget.count(len(chunk), label)
+                    sink.write(chunk)
+            written.append(target)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
+        raise DataFormatError(f"{label}: cannot unpack ({err})") from None
+    except OSError as err:
+        raise DataFormatError(f"{label}: cannot write the unpacked files ({err.strerror or err})") from None
     return written
 
 
-def _unzip(path: Path, destination: Path) -> None:
+def _unzip(path: Path, destination: Path, budget: _Budget, label: str) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
-            safe_extract(archive, destination)
-    except zipfile.BadZipFile as err:
-        raise DataFormatError(f"{path}: not a readable zip archive ({err})") from None
+            archive.filename = label
+            safe_extract(archive, destination, _budget=budget)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as err:
+        if isinstance(err, DataFormatError):
+            raise
+        raise DataFormatError(f"{label}: not a readable zip archive ({err})") from None
 
 
-def _expand_nested_zips(folder: Path) -> None:
+def _expand_nested_zips(folder: Path, budget: _Budget, source: Path) -> None:
     """Unpack zips found inside the unpacked tree (e.g. a ``database.zip``) next to where they sit."""
     for _ in range(_MAX_NESTING):
-        nested = [p for p in folder.rglob("*.zip") if not any(part in _JUNK for part in p.parts)]
+        nested = [
+            p for p in folder.rglob("*.zip") if p.is_file() and not any(part in _JUNK for part in p.parts)
+        ]
         if not nested:
             return
         for archive in nested:
-            logger.info("unpacking nested archive %s", archive.relative_to(folder))
-            _unzip(archive, archive.parent)
+            inner = archive.relative_to(folder)
+            logger.info("unpacking nested archive %s", inner)
+            _unzip(archive, archive.parent, budget, f"{source} (inner {inner.as_posix()})")
             archive.unlink()
+    if any(p.is_file() for p in folder.rglob("*.zip")):
+        raise DataFormatError(f"{source}: zips nested more than {_MAX_NESTING} deep; unpack it yourself")
 
 
-def _copy_tree(source: Path, destination: Path) -> None:
-    """Copy file contents only: release folders may be read-only and their modes must not follow."""
-    for current, dirs, files in os.walk(source, followlinks=True):
+def _copy_tree(source: Path, destination: Path, budget: _Budget) -> None:
+    """Copy file contents only (release folders may be read-only and their modes must not follow).
+
+    Symbolic links are never followed out of ``source``: a link to a file inside it is copied as that
+    file, and any other link (to a folder, out of the folder, dangling, a loop) is refused. Sizes are
+    checked against the caps before the first byte is written.
+    """
+    root = source.resolve()
+    plan: list[tuple[Path, Path, int]] = []
+    for current, dirs, files in os.walk(source, onerror=_raise_walk_error):
         dirs[:] = [d for d in dirs if d not in _JUNK]
-        target = destination / Path(current).relative_to(source)
-        target.mkdir(parents=True, exist_ok=True)
+        here = Path(current)
+        for name in list(dirs) + files:
+            path = here / name
+            if not path.is_symlink():
+                continue
+            try:
+                target = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise DataFormatError(f"{path}: symbolic link that is dangling or a loop; refusing to copy it") from None
+            if root not in target.parents or not target.is_file():
+                raise DataFormatError(
+                    f"{path}: symbolic link to {target}, which is not a file inside {source}; "
+                    "folder installs never follow links (copy the real files in, or install the zip)"
+                )
         for name in files:
             if name not in _JUNK:
-                shutil.copyfile(Path(current) / name, target / name)
+                path = here / name
+                info = path.stat()
+                if not stat.S_ISREG(info.st_mode):  # a FIFO would block the copy forever
+                    raise DataFormatError(f"{path}: not a regular file (a pipe, socket or device); refusing to copy it")
+                plan.append((path, destination / path.relative_to(source), info.st_size))
+        budget.reserve(len(dirs) + 1, 0, str(here))
+    budget.reserve(len(plan), sum(size for _, _, size in plan), str(source))
+    for path, target, _ in plan:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("rb") as reader, target.open("wb") as sink:
+            while chunk := reader.read(_CHUNK):
+                budget.count(len(chunk), str(path))
+                sink.write(chunk)
+    destination.mkdir(parents=True, exist_ok=True)
+
+
+def _raise_walk_error(err: OSError) -> None:
+    raise DataFormatError(f"{err.filename}: cannot be read ({err.strerror or err})")
 
 
 def _find_releases(folder: Path, benchmark: str | None) -> list[tuple[int, Path, str]]:
@@ -156,6 +338,7 @@ def install_release(
     cache_dir: str | os.PathLike[str] | None = None,
     *,
     benchmark: str | None = None,
+    limits: InstallLimits | None = None,
 ) -> Path:
     """Install a downloaded CoSQL or SParC release into the cache and return the installed release folder.
 
@@ -165,9 +348,16 @@ def install_release(
     logged with the dialogues they affect) before it replaces any earlier install at
     ``<cache>/<benchmark>/<cosql_dataset|sparc>``.
 
+    The install is atomic: everything is unpacked into a temporary folder inside the cache, checked, and
+    renamed into place; on any error the temporary folder is removed and an earlier install is left as it
+    was. ``limits`` caps what is unpacked (:class:`InstallLimits`); archives are checked against it before
+    the first byte is written.
+
     Raises:
         DataNotFoundError: ``source`` does not exist.
-        DataFormatError: the archive is unreadable or unsafe, holds no release, or a file does not parse.
+        DataFormatError: the archive is unreadable or unsafe, would pass a cap, holds no release, or a
+            file does not parse (the message names the source and the file inside it).
+        DataError: the cache location is not a usable folder.
     """
     source = Path(source).expanduser()
     if benchmark is not None and benchmark.lower() not in BENCHMARKS:
@@ -175,46 +365,16 @@ def install_release(
     benchmark = benchmark.lower() if benchmark else None
     if not source.exists():
         raise DataNotFoundError(f"{source} does not exist; give the downloaded zip or the unpacked release folder")
-    cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
+    cache = _usable_cache(Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir())
+    budget = _Budget(limits or InstallLimits(), source)
     staging = Path(tempfile.mkdtemp(prefix=".install-", dir=cache))  # same filesystem: the final move is a rename
     try:
         unpacked = staging / "unpacked"
-        if source.is_dir():
-            logger.info("copying %s", source)
-            _copy_tree(source, unpacked)
-        elif zipfile.is_zipfile(source):
-            logger.info("unpacking %s", source)
-            _unzip(source, unpacked)
-        else:
-            raise DataFormatError(f"{source}: neither a folder nor a zip archive")
-        _expand_nested_zips(unpacked)
-        releases = _find_releases(unpacked, benchmark)
-        if not releases:
-            wanted = {"cosql": "CoSQL", "sparc": "SParC"}.get(benchmark or "", "CoSQL or SParC") + " release"
-            raise DataFormatError(
-                f"{source} holds no {wanted}: expected a folder with tables.json and either "
-                "sql_state_tracking/cosql_*.json (CoSQL) or dev.json/train.json (SParC)"
-            )
-        kinds = {kind for _, _, kind in releases}
-        if len(kinds) > 1:
-            raise DataFormatError(
-                f"{source} holds both a CoSQL and a SParC release; pass benchmark='cosql' or 'sparc' "
-                "(--benchmark) to choose"
-            )
-        _, release, kind = releases[0]
-        missing = _validate(release, kind)
-        for split, absent in missing.items():
-            for db_id, (dialogues, turns) in absent.items():
-                logger.warning(
-                    "%s %s: database %s has no SQLite file (%d dialogues, %d turns use it); loading will need "
-                    "skip_missing_databases=True",
-                    kind,
-                    split,
-                    db_id,
-                    dialogues,
-                    turns,
-                )
+        try:
+            _unpack(source, unpacked, budget)
+            kind, release = _check_unpacked(source, unpacked, benchmark)
+        except DataFormatError as err:  # say where inside the source, not where in the staging folder
+            raise DataFormatError(str(err).replace(f"{unpacked}{os.sep}", f"{source}: ")) from None
         target = cache / kind / RELEASE_FOLDER[kind]
         target.parent.mkdir(parents=True, exist_ok=True)
         old = staging / "previous"
@@ -229,8 +389,63 @@ def install_release(
             raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    logger.info("installed %s release at %s", kind, target)
+    logger.info("installed %s release at %s (%s unpacked)", kind, target, _human(budget.bytes))
     return target
+
+
+def _usable_cache(cache: Path) -> Path:
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise DataError(f"{cache}: the install cache is a file, not a folder; give another --cache-dir") from None
+    except OSError as err:
+        raise DataError(f"{cache}: cannot create the install cache ({err.strerror or err})") from None
+    if not os.access(cache, os.W_OK | os.X_OK):
+        raise DataError(f"{cache}: the install cache is not writable; give another --cache-dir")
+    return cache
+
+
+def _unpack(source: Path, unpacked: Path, budget: _Budget) -> None:
+    if source.is_dir():
+        logger.info("copying %s", source)
+        _copy_tree(source, unpacked, budget)
+    elif zipfile.is_zipfile(source):
+        logger.info("unpacking %s", source)
+        _unzip(source, unpacked, budget, str(source))
+    else:
+        raise DataFormatError(f"{source}: neither a folder nor a zip archive")
+    _expand_nested_zips(unpacked, budget, source)
+
+
+def _check_unpacked(source: Path, unpacked: Path, benchmark: str | None) -> tuple[str, Path]:
+    """Find the one release in the unpacked tree and validate it; return (benchmark, release folder)."""
+    releases = _find_releases(unpacked, benchmark)
+    if not releases:
+        wanted = {"cosql": "CoSQL", "sparc": "SParC"}.get(benchmark or "", "CoSQL or SParC") + " release"
+        raise DataFormatError(
+            f"{source} holds no {wanted}: expected a folder with tables.json and either "
+            "sql_state_tracking/cosql_*.json (CoSQL) or dev.json/train.json (SParC)"
+        )
+    kinds = {kind for _, _, kind in releases}
+    if len(kinds) > 1:
+        raise DataFormatError(
+            f"{source} holds both a CoSQL and a SParC release; pass benchmark='cosql' or 'sparc' "
+            "(--benchmark) to choose"
+        )
+    _, release, kind = releases[0]
+    missing = _validate(release, kind)
+    for split, absent in missing.items():
+        for db_id, (dialogues, turns) in absent.items():
+            logger.warning(
+                "%s %s: database %s has no SQLite file (%d dialogues, %d turns use it); loading will need "
+                "skip_missing_databases=True",
+                kind,
+                split,
+                db_id,
+                dialogues,
+                turns,
+            )
+    return kind, release
 
 
 def _split_summary(release: Path, benchmark: str, split: str) -> dict[str, Any]:

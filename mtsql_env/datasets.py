@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mtsql_env.errors import MtsqlError
 from mtsql_env.records import Column, Dataset, Dialogue, ForeignKey, Schema, Table, Turn
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "DataFormatError",
     "DataNotFoundError",
     "MissingDatabaseError",
+    "configured_locations",
     "data_info",
     "default_cache_dir",
     "detect_benchmark",
@@ -75,7 +77,7 @@ DATABASE_FOLDER = "database"
 _DISPLAY = {"cosql": "CoSQL", "sparc": "SParC", "sample": "sample"}
 
 
-class DataError(Exception):
+class DataError(MtsqlError):
     """Base class of every data problem this module reports."""
 
 
@@ -83,8 +85,8 @@ class DataNotFoundError(DataError):
     """No release (or no file of a split) where we looked; the message says where and how to fix it."""
 
 
-class DataFormatError(DataError):
-    """A file exists but cannot be used: bad JSON, a missing key, an inconsistent entry."""
+class DataFormatError(DataError, ValueError):
+    """A file exists but cannot be used: bad JSON, a missing key, a wrong type, an inconsistent entry."""
 
 
 class MissingDatabaseError(DataError):
@@ -181,6 +183,42 @@ def _other_benchmark_at(location: Path, benchmark: str) -> str | None:
     return None
 
 
+def _env_path(var: str) -> Path | None:
+    """The folder an environment variable names; unset and empty both mean "not configured"."""
+    value = os.environ.get(var)
+    return Path(value).expanduser() if value else None
+
+
+def _user_named(label: str, benchmark: str) -> bool:
+    """Whether a search place was named by the user for this benchmark (then it must hold the release)."""
+    return label in ("data_dir argument", f"${BENCHMARK_ENV_VARS[benchmark]}")
+
+
+def configured_locations(benchmark: str) -> list[str]:
+    """The places the user configured for ``benchmark`` (environment variables that are set), as text.
+
+    The bundled-sample fallback applies only when this is empty: a configured place that holds no release
+    is a mistake to report, not a reason to quietly run on the sample.
+    """
+    benchmark = _check_benchmark(benchmark)
+    return [
+        f"${var}={path}" for var in (BENCHMARK_ENV_VARS[benchmark], DATA_ENV_VAR) if (path := _env_path(var)) is not None
+    ]
+
+
+def _location_problem(location: Path, benchmark: str) -> str | None:
+    """Why ``location`` cannot be searched at all (missing, a file, unreadable), or None."""
+    try:
+        if not location.exists():
+            return f"{location} does not exist"
+        if not location.is_dir():
+            return f"{location} is a file, not a folder"
+        next(iter(location.iterdir()), None)
+    except OSError as err:
+        return f"{location} cannot be read ({err.strerror or err})"
+    return None
+
+
 def search_locations(
     benchmark: str,
     data_dir: str | os.PathLike[str] | None = None,
@@ -192,10 +230,11 @@ def search_locations(
     benchmark = _check_benchmark(benchmark)
     places: list[tuple[str, Path | None]] = []
     if data_dir is not None:
+        if not str(data_dir).strip():
+            raise DataNotFoundError("data_dir is empty; give the release folder or a folder above it")
         places.append(("data_dir argument", Path(data_dir).expanduser()))
     for var in (BENCHMARK_ENV_VARS[benchmark], DATA_ENV_VAR):
-        value = os.environ.get(var)
-        places.append((f"${var}", Path(value).expanduser() if value else None))
+        places.append((f"${var}", _env_path(var)))
     places.append(("cache", Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()))
     return places
 
@@ -210,26 +249,31 @@ def _locate(
     for label, location in search_locations(benchmark, data_dir, cache_dir=cache_dir):
         if location is None:
             continue
-        release = _release_at(location, benchmark)
+        problem = _location_problem(location, benchmark)
+        if problem is not None and label == "cache" and not location.exists():
+            logger.debug("no %s release at %s (%s)", _DISPLAY[benchmark], location, label)
+            continue  # nothing installed yet
+        release = _release_at(location, benchmark) if problem is None else None
         if release is not None:
             logger.debug("found %s release at %s (%s)", _DISPLAY[benchmark], release, label)
             return release, label
-        # Places the user named for this benchmark must hold it: falling through would hide a typo.
-        if label == "data_dir argument" or label == f"${BENCHMARK_ENV_VARS[benchmark]}":
-            if not location.exists():
-                problem = f"{location} does not exist"
-            else:
-                other = _other_benchmark_at(location, benchmark)
-                problem = (
-                    f"{location} holds a {_DISPLAY[other]} release, not {_DISPLAY[benchmark]}"
-                    if other
-                    else f"{location} holds no {_DISPLAY[benchmark]} release"
-                )
-            raise DataNotFoundError(
-                f"{problem} (given as {label}). {_layout_hint(benchmark)} "
-                "Point it at that folder or a folder above it."
+        if problem is None:
+            if label == "cache":
+                continue  # a cache without this benchmark: nothing installed (it also holds other caches)
+            other = _other_benchmark_at(location, benchmark)
+            if other is not None and not _user_named(label, benchmark):
+                # $MTSQL_DATA_DIR may hold one benchmark only; the next places may hold this one.
+                logger.debug("%s holds %s only (%s)", location, _DISPLAY[other], label)
+                continue
+            problem = (
+                f"{location} holds a {_DISPLAY[other]} release, not {_DISPLAY[benchmark]}"
+                if other
+                else f"{location} holds no {_DISPLAY[benchmark]} release"
             )
-        logger.debug("no %s release at %s (%s)", _DISPLAY[benchmark], location, label)
+        # A place the user named that holds no release is a mistake: falling through would hide a typo.
+        raise DataNotFoundError(
+            f"{problem} (given as {label}). {_layout_hint(benchmark)} Point it at that folder or a folder above it."
+        )
     return None
 
 
@@ -246,8 +290,10 @@ def find_release(
     (``cosql_dataset/``, ``sparc/``, or the cache's ``<benchmark>/`` folder).
 
     Raises:
-        DataNotFoundError: ``data_dir`` or the benchmark's own variable is given but holds no release of
-            this benchmark (a typo should not fall through to some other copy).
+        DataNotFoundError: a place the user named cannot be searched (missing, a file, unreadable) or holds
+            no release: ``data_dir`` and ``$MTSQL_COSQL_DIR`` / ``$MTSQL_SPARC_DIR`` must hold this
+            benchmark, ``$MTSQL_DATA_DIR`` must hold at least one benchmark, and a cache folder that exists
+            must be a readable folder. A typo never falls through to some other copy.
     """
     found = _locate(benchmark, data_dir, cache_dir)
     return found[0] if found else None
@@ -267,11 +313,15 @@ def _not_found_message(benchmark: str, cache_dir: str | os.PathLike[str] | None)
     for label, location in search_locations(benchmark, cache_dir=cache_dir):
         looked.append(f"{label} ({'unset' if location is None else location})")
     zip_name = f"{RELEASE_FOLDER[benchmark]}.zip"
+    sample_hint = (
+        "For a quick try without the release, pass fallback_to_sample=True to use the small bundled sample."
+        if not configured_locations(benchmark)
+        else "The bundled sample is not used instead because a data location is configured."
+    )
     return (
         f"No {_DISPLAY[benchmark]} release found. Looked in: {'; '.join(looked)}. {_layout_hint(benchmark)} "
         f"To fix: pass data_dir=<that folder>, set ${BENCHMARK_ENV_VARS[benchmark]} or ${DATA_ENV_VAR}, or "
-        f"install the downloaded archive with `mtsql data install {zip_name}`. "
-        "For a quick try without the release, pass fallback_to_sample=True to use the small bundled sample."
+        f"install the downloaded archive with `mtsql data install {zip_name}`. {sample_hint}"
     )
 
 
@@ -299,18 +349,32 @@ def sample_dir() -> Path:
 # Reading files
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: str | os.PathLike[str]) -> Any:
+    """Parse a JSON data file; every way it can fail is a :class:`DataFormatError` naming the file.
+
+    Besides bad syntax that covers a file that is not UTF-8 (binary, UTF-16), nesting deeper than Python's
+    recursion limit, integers past Python's digit limit, a folder or an unreadable file in its place.
+    """
+    path = Path(path)
     try:
         with path.open(encoding="utf-8") as handle:
             return json.load(handle)
     except FileNotFoundError:
         raise DataFormatError(f"{path}: file is missing") from None
+    except IsADirectoryError:
+        raise DataFormatError(f"{path}: is a folder, not a JSON file") from None
+    except OSError as err:
+        raise DataFormatError(f"{path}: cannot be read ({err.strerror or err})") from None
     except json.JSONDecodeError as err:
         raise DataFormatError(
             f"{path}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}"
         ) from None
     except UnicodeDecodeError as err:
         raise DataFormatError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except RecursionError:
+        raise DataFormatError(f"{path}: JSON nested too deeply to read") from None
+    except (ValueError, MemoryError) as err:  # e.g. an integer literal past sys.get_int_max_str_digits()
+        raise DataFormatError(f"{path}: JSON cannot be read: {str(err).splitlines()[0][:200]}") from None
 
 
 def _file_key(path: Path) -> tuple[str, int, int]:
@@ -322,11 +386,50 @@ def _file_key(path: Path) -> tuple[str, int, int]:
     return str(path.resolve()), stat.st_mtime_ns, stat.st_size
 
 
-def _as_index_list(value: Any) -> list[int]:
-    """Spider ``primary_keys`` entries are column indexes, or lists of them for composite keys."""
-    if isinstance(value, list):
-        return [int(v) for v in value]
-    return [int(value)]
+def check_db_id(value: Any, where: str, key: str = "db_id") -> str:
+    """A database id is a plain folder name: it becomes ``database/<db_id>/<db_id>.sqlite``."""
+    if not isinstance(value, str):
+        raise DataFormatError(f"{where}: {key!r} should be a str, got {type(value).__name__}")
+    if not value or value in (".", "..") or any(c in value for c in "/\\\0") or len(value.encode()) > 200:
+        raise DataFormatError(f"{where}: {key!r} {value[:80]!r} is not a usable database folder name")
+    return value
+
+
+def _is_index(value: Any, size: int, lowest: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and lowest <= value < size
+
+
+def _str_list(entry: Mapping[str, Any], key: str, where: str) -> list[str]:
+    value = entry[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataFormatError(f"{where}: {key!r} should be a list of strings")
+    return value
+
+
+def _column_list(entry: Mapping[str, Any], key: str, tables: int, where: str) -> list[tuple[int, str]]:
+    """``[[table_index, name], ...]``; the index is -1 for the ``*`` entry, else a table of the entry."""
+    value = entry[key]
+    ok = isinstance(value, list) and all(
+        isinstance(pair, list) and len(pair) == 2 and _is_index(pair[0], tables, -1) and isinstance(pair[1], str)
+        for pair in value
+    )
+    if not ok:
+        raise DataFormatError(f"{where}: {key!r} should be a list of [table index, name] pairs")
+    return [(pair[0], pair[1]) for pair in value]
+
+
+def _key_indexes(entry: Mapping[str, Any], key: str, columns: int, where: str, *, pairs: bool) -> list[Any]:
+    """``primary_keys`` (indexes, or lists of them for composite keys) or ``foreign_keys`` (index pairs)."""
+    value = entry.get(key, [])
+    if not isinstance(value, list):
+        raise DataFormatError(f"{where}: {key!r} should be a list, got {type(value).__name__}")
+    for item in value:
+        group = item if isinstance(item, list) else [item]
+        if (pairs and (not isinstance(item, list) or len(item) != 2)) or not all(
+            _is_index(i, columns) for i in group
+        ):
+            raise DataFormatError(f"{where}: {key!r} has an entry that is not a column index: {str(item)[:80]}")
+    return value
 
 
 def _parse_schema(entry: Mapping[str, Any], where: str) -> Schema:
@@ -334,41 +437,34 @@ def _parse_schema(entry: Mapping[str, Any], where: str) -> Schema:
     missing = [key for key in required if key not in entry]
     if missing:
         raise DataFormatError(f"{where}: missing key(s) {', '.join(missing)}")
-    db_id = entry["db_id"]
-    originals = list(entry["table_names_original"])
-    names = list(entry.get("table_names") or originals)
-    columns_original = list(entry["column_names_original"])
-    columns = list(entry.get("column_names") or columns_original)
-    types = list(entry["column_types"])
+    db_id = check_db_id(entry["db_id"], where)
+    where = f"{where} ({db_id})"
+    originals = _str_list(entry, "table_names_original", where)
+    names = _str_list(entry, "table_names", where) if entry.get("table_names") else originals
+    columns_original = _column_list(entry, "column_names_original", len(originals), where)
+    columns = _column_list(entry, "column_names", len(originals), where) if entry.get("column_names") else columns_original
+    types = _str_list(entry, "column_types", where)
     if not (len(names) == len(originals) and len(columns) == len(columns_original) == len(types)):
         raise DataFormatError(
-            f"{where} ({db_id}): table_names/table_names_original or column_names/column_names_original/"
+            f"{where}: table_names/table_names_original or column_names/column_names_original/"
             "column_types have different lengths"
         )
-    try:
-        primary = {i for value in entry.get("primary_keys", []) for i in _as_index_list(value)}
-        table_columns: list[list[Column]] = [[] for _ in originals]
-        for i, ((table_index, original), (_, name), type_) in enumerate(zip(columns_original, columns, types)):
-            if table_index < 0:  # the [-1, "*"] entry stands for every column, not a real one
-                continue
-            table_columns[table_index].append(
-                Column(
-                    table=originals[table_index],
-                    name=name,
-                    original_name=original,
-                    type=type_,
-                    is_primary_key=i in primary,
-                )
-            )
-        foreign_keys = []
-        for column_index, ref_index in entry.get("foreign_keys", []):
-            table_index, column = columns_original[column_index]
-            ref_table_index, ref_column = columns_original[ref_index]
-            foreign_keys.append(
-                ForeignKey(originals[table_index], column, originals[ref_table_index], ref_column)
-            )
-    except (IndexError, TypeError, ValueError) as err:
-        raise DataFormatError(f"{where} ({db_id}): inconsistent column or key indexes ({err})") from None
+    primary_keys = _key_indexes(entry, "primary_keys", len(columns_original), where, pairs=False)
+    primary = {i for value in primary_keys for i in (value if isinstance(value, list) else [value])}
+    table_columns: list[list[Column]] = [[] for _ in originals]
+    for i, ((table_index, original), (_, name), type_) in enumerate(zip(columns_original, columns, types)):
+        if table_index < 0:  # the [-1, "*"] entry stands for every column, not a real one
+            continue
+        table_columns[table_index].append(
+            Column(table=originals[table_index], name=name, original_name=original, type=type_, is_primary_key=i in primary)
+        )
+    foreign_keys = []
+    for column_index, ref_index in _key_indexes(entry, "foreign_keys", len(columns_original), where, pairs=True):
+        table_index, column = columns_original[column_index]
+        ref_table_index, ref_column = columns_original[ref_index]
+        if table_index < 0 or ref_table_index < 0:
+            raise DataFormatError(f"{where}: a foreign key uses the '*' column")
+        foreign_keys.append(ForeignKey(originals[table_index], column, originals[ref_table_index], ref_column))
     tables = tuple(
         Table(name=name, original_name=original, columns=tuple(cols))
         for name, original, cols in zip(names, originals, table_columns)
@@ -379,7 +475,7 @@ def _parse_schema(entry: Mapping[str, Any], where: str) -> Schema:
 @functools.lru_cache(maxsize=8)
 def _load_schemas_cached(path: str, mtime_ns: int, size: int) -> dict[str, Schema]:
     del mtime_ns, size  # part of the cache key only
-    entries = _read_json(Path(path))
+    entries = read_json(Path(path))
     if not isinstance(entries, list):
         raise DataFormatError(f"{path}: expected a JSON list of database entries, got {type(entries).__name__}")
     schemas: dict[str, Schema] = {}
@@ -475,7 +571,7 @@ def _require(item: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
 @functools.lru_cache(maxsize=16)
 def _load_dialogues_cached(path: str, mtime_ns: int, size: int, split: str) -> tuple[Dialogue, ...]:
     del mtime_ns, size  # part of the cache key only
-    items = _read_json(Path(path))
+    items = read_json(Path(path))
     if not isinstance(items, list):
         raise DataFormatError(f"{path}: expected a JSON list of dialogues, got {type(items).__name__}")
     dialogues: list[Dialogue] = []
@@ -484,7 +580,7 @@ def _load_dialogues_cached(path: str, mtime_ns: int, size: int, split: str) -> t
         where = f"{path}: item {i}"
         if not isinstance(item, dict):
             raise DataFormatError(f"{where}: expected an object, got {type(item).__name__}")
-        db_id = _require(item, "database_id", str, where)
+        db_id = check_db_id(_require(item, "database_id", str, where), where, "database_id")
         interaction = _require(item, "interaction", list, where)
         turns = []
         for j, raw_turn in enumerate(interaction):
@@ -502,14 +598,18 @@ def _load_dialogues_cached(path: str, mtime_ns: int, size: int, split: str) -> t
             empty += 1
             continue
         final = item.get("final") or {}
-        release_id = item.get("interaction_id")
+        if not isinstance(final, dict):
+            raise DataFormatError(f"{where}: 'final' should be an object, got {type(final).__name__}")
+        final_utterance, final_query = final.get("utterance"), final.get("query")
+        if not all(v is None or isinstance(v, str) for v in (final_utterance, final_query)):
+            raise DataFormatError(f"{where}: 'final' utterance and query should be strings")
         dialogues.append(
             Dialogue(
-                dialogue_id=str(release_id) if release_id is not None else f"{split}-{i:04d}",
+                dialogue_id=_dialogue_id(item, db_id, split, i, where),
                 db_id=db_id,
                 turns=tuple(turns),
-                final_utterance=final.get("utterance") if isinstance(final, dict) else None,
-                final_query=final.get("query") if isinstance(final, dict) else None,
+                final_utterance=final_utterance,
+                final_query=final_query,
             )
         )
     if empty:
@@ -517,14 +617,33 @@ def _load_dialogues_cached(path: str, mtime_ns: int, size: int, split: str) -> t
     seen = Counter(d.dialogue_id for d in dialogues)
     duplicates = sorted(k for k, n in seen.items() if n > 1)
     if duplicates:
-        raise DataFormatError(f"{path}: dialogue ids are not unique: {', '.join(duplicates[:5])}")
+        raise DataFormatError(
+            f"{path}: dialogue ids are not unique: {', '.join(duplicates[:5])} "
+            "(an interaction_id must be unique within its database_id)"
+        )
     return tuple(dialogues)
+
+
+def _dialogue_id(item: Mapping[str, Any], db_id: str, split: str, position: int, where: str) -> str:
+    """``<database_id>/<interaction_id>`` where the release numbers the item, else ``<split>-<position>``.
+
+    SParC's ``interaction_id`` counts from 0 within each database and is absent on some items, so it is
+    unique only together with the database; the position in the file is unique and stays the same for
+    the file as released. The two forms cannot collide: only the first has a ``/``.
+    """
+    release_id = item.get("interaction_id")
+    if release_id is None:
+        return f"{split}-{position:04d}"
+    if isinstance(release_id, bool) or not isinstance(release_id, (int, str)) or not str(release_id).strip():
+        raise DataFormatError(f"{where}: 'interaction_id' should be an integer or a non-empty string")
+    return f"{db_id}/{release_id}"
 
 
 def load_dialogues(path: str | os.PathLike[str], split: str = "dev") -> tuple[Dialogue, ...]:
     """Read one CoSQL/SParC split file into dialogues (no database checks).
 
-    Ids are the release's ``interaction_id`` where it has one, else ``<split>-<position:04d>``. Optional keys
+    Ids are ``<database_id>/<interaction_id>`` where the item has an ``interaction_id`` (SParC numbers
+    interactions within each database), else ``<split>-<position:04d>``. Optional keys
     (``final``, ``sql``, ``query_toks_no_value``, ...) may be absent; ``database_id``, ``interaction``,
     ``utterance`` and ``query`` are required. Dialogues with no turns are left out with a warning.
 
@@ -627,8 +746,9 @@ def load_dataset(
         data_dir: the release folder or a folder above it; None searches as :func:`find_release` does.
         skip_missing_databases: leave out (with a WARNING, counted in ``Dataset.skipped_dialogues``) the
             dialogues whose SQLite file is absent, instead of raising.
-        fallback_to_sample: when no release is found anywhere (and no ``data_dir`` was given), log a WARNING
-            and return :func:`load_sample` instead of raising.
+        fallback_to_sample: when nothing is configured (no ``data_dir``, no ``$MTSQL_*_DIR`` variable) and
+            the cache holds no release, log a WARNING and return :func:`load_sample` instead of raising. A
+            configured place without the release is always an error.
         cache_dir: the install cache to search instead of :func:`default_cache_dir`.
 
     Raises:
@@ -640,7 +760,7 @@ def load_dataset(
     split = _check_split(split)
     release = find_release(benchmark, data_dir, cache_dir=cache_dir)
     if release is None:
-        if fallback_to_sample and data_dir is None:
+        if fallback_to_sample and data_dir is None and not configured_locations(benchmark):
             logger.warning(
                 "No %s release found; using the small bundled sample (%s split) instead. Results on it are "
                 "not benchmark numbers. Install the release with `mtsql data install`.",

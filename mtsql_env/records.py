@@ -24,8 +24,9 @@ class Turn:
 class Dialogue:
     """A whole interaction over one database.
 
-    ``dialogue_id`` is stable across runs (``<split>-<position>`` unless the release names it), so a seed
-    or an ``options={"dialogue_id": ...}`` reset always reaches the same dialogue.
+    ``dialogue_id`` is stable across runs (``<database_id>/<interaction_id>`` where the release numbers the
+    item, else ``<split>-<position>``), so a seed or an ``options={"dialogue_id": ...}`` reset always
+    reaches the same dialogue.
     """
 
     dialogue_id: str

@@ -97,7 +97,7 @@ def test_info_with_nothing_installed(capsys: pytest.CaptureFixture[str], isolate
 
 
 def test_info_bad_data_dir_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["data", "info", "--data-dir", str(tmp_path / "nowhere")]) == 1
+    assert main(["data", "info", "--data-dir", str(tmp_path / "nowhere")]) == 2  # expected errors exit 2 (issue 9)
     captured = capsys.readouterr()
     assert "nowhere does not exist" in captured.err and "Traceback" not in captured.err + captured.out
 
@@ -116,15 +116,15 @@ def test_install_then_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_install_errors_exit_nonzero_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["data", "install", str(tmp_path / "missing.zip")]) == 1
+    assert main(["data", "install", str(tmp_path / "missing.zip")]) == 2
     assert "missing.zip does not exist" in capsys.readouterr().err
     evil = tiny_sparc_zip(tmp_path)
     with zipfile.ZipFile(evil, "a") as out:
         out.writestr("../../escape.txt", "x")
-    assert main(["data", "install", str(evil)]) == 1
+    assert main(["data", "install", str(evil)]) == 2
     err = capsys.readouterr().err
     assert "unsafe member '../../escape.txt'" in err and "Traceback" not in err
-    assert main(["data", "install", str(tiny_sparc_zip(tmp_path)), "--benchmark", "cosql"]) == 1
+    assert main(["data", "install", str(tiny_sparc_zip(tmp_path)), "--benchmark", "cosql"]) == 2
     assert "holds no CoSQL release" in capsys.readouterr().err
 
 

@@ -88,16 +88,16 @@ def test_cli_exec_only_needs_no_tables(sample_files: tuple[Path, Path], capsys: 
 def test_cli_reports_bad_inputs(sample_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     gold, pred = sample_files
     db = str(SAMPLE / "database")
-    assert _run(["--gold", str(gold), "--pred", str(pred), "--db", db, "--etype", "match"]) == 1
+    assert _run(["--gold", str(gold), "--pred", str(pred), "--db", db, "--etype", "match"]) == 2  # expected errors exit 2 (issue 9)
     assert "--table is required" in capsys.readouterr().err
     short = write_pred(tmp_path / "short.txt", [["SELECT 1"]])
-    assert _run(["--gold", str(gold), "--pred", str(short), "--db", db, "--etype", "exec"]) == 1
+    assert _run(["--gold", str(gold), "--pred", str(short), "--db", db, "--etype", "exec"]) == 2
     assert "interactions" in capsys.readouterr().err
     bad = tmp_path / "bad_gold.txt"
     bad.write_text("SELECT 1\n")
-    assert _run(["--gold", str(bad), "--pred", str(pred), "--db", db, "--etype", "exec"]) == 1
+    assert _run(["--gold", str(bad), "--pred", str(pred), "--db", db, "--etype", "exec"]) == 2
     assert "bad_gold.txt:1" in capsys.readouterr().err
-    assert _run(["--gold", str(tmp_path / "none.txt"), "--pred", str(pred), "--db", db, "--etype", "exec"]) == 1
+    assert _run(["--gold", str(tmp_path / "none.txt"), "--pred", str(pred), "--db", db, "--etype", "exec"]) == 2
 
 
 def test_cli_path_does_not_import_pandas(sample_files: tuple[Path, Path]) -> None:

@@ -33,11 +33,14 @@ def test_train_without_a_trainer_prints_help(capsys) -> None:
     assert "TRAINER" in capsys.readouterr().out
 
 
-def test_missing_extra_names_the_install_command(monkeypatch) -> None:
+def test_missing_extra_names_the_install_command(monkeypatch, capsys) -> None:
     broken = train_cli.TrainerSpec("mtsql_trainers.not_there", "train_x", (), "x")
     monkeypatch.setitem(train_cli.TRAINERS, "sft", broken)
+    assert main(["train", "sft"]) == 2  # one line, no traceback (issue 9)
+    err = capsys.readouterr().err
+    assert 'pip install "mtsql[train]"' in err and "Traceback" not in err
     with pytest.raises(ImportError, match=r'pip install "mtsql\[train\]"'):
-        main(["train", "sft"])
+        main(["--debug", "train", "sft"])
 
 
 # --- Below: the trainers themselves (the train extra) ------------------------------------------------

@@ -221,7 +221,7 @@ def test_load_tiny_release_records(tmp_path: Path) -> None:
     release = make_release(tmp_path / "r", splits={"dev": items})
     dataset = load_dataset("cosql", "dev", release)
     assert dataset.source == "cosql" and dataset.split == "dev" and not dataset.is_sample
-    assert [d.dialogue_id for d in dataset.dialogues] == ["dev-0000", "given-7", "dev-0002"]
+    assert [d.dialogue_id for d in dataset.dialogues] == ["dev-0000", "tiny/given-7", "dev-0002"]
     first = dataset.dialogues[0]
     assert first.db_id == "tiny" and len(first) == 2
     assert [(t.index, t.utterance, t.query) for t in first.turns] == [
@@ -303,7 +303,7 @@ def test_missing_tables_json_names_it(tmp_path: Path) -> None:
 def test_tables_entry_with_bad_indexes(tmp_path: Path) -> None:
     bad = dict(TINY_TABLES, foreign_keys=[[4, 99]])
     release = make_release(tmp_path / "r", tables=[bad])
-    with pytest.raises(DataFormatError, match=r"entry 0 \(tiny\): inconsistent"):
+    with pytest.raises(DataFormatError, match=r"entry 0 \(tiny\): .foreign_keys. has an entry that is not a column index"):
         load_schemas(release / "tables.json")
     del bad["column_types"]
     (release / "tables.json").write_text(json.dumps([bad]))
@@ -344,7 +344,7 @@ def test_duplicate_release_ids_are_rejected(tmp_path: Path) -> None:
     for item in items:
         item["interaction_id"] = 5
     release = make_release(tmp_path / "r", splits={"dev": items})
-    with pytest.raises(DataFormatError, match="not unique: 5"):
+    with pytest.raises(DataFormatError, match="not unique: tiny/5"):
         load_dataset("cosql", data_dir=release)
 
 
@@ -400,7 +400,7 @@ def test_sparc_layout_loads(tmp_path: Path) -> None:
     release = make_release(tmp_path / "sparc", "sparc", {"dev": items, "train": tiny_items(n=1)})
     dataset = load_dataset("sparc", "dev", tmp_path)
     assert dataset.source == "sparc" and dataset.root == release
-    assert [d.dialogue_id for d in dataset.dialogues] == ["42", "dev-0001"]
+    assert [d.dialogue_id for d in dataset.dialogues] == ["tiny/42", "dev-0001"]
     assert [d.dialogue_id for d in load_dataset("sparc", "train", tmp_path).dialogues] == ["train-0000"]
 
 
@@ -519,7 +519,7 @@ def test_sparc_fixture_over_real_databases(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("MTSQL_SPARC_DIR", str(tmp_path))
     dataset = load_dataset("sparc", "dev")
     assert dataset.root == release and dataset.source == "sparc"
-    assert [d.dialogue_id for d in dataset.dialogues] == ["101", "dev-0001", "103", "dev-0003"]
+    assert [d.dialogue_id for d in dataset.dialogues] == ["concert_singer/101", "dev-0001", "car_1/103", "dev-0003"]
     assert [d.db_id for d in dataset.dialogues] == ["concert_singer", "pets_1", "car_1", "concert_singer"]
     assert dataset.num_turns == 10
     for dialogue in dataset.dialogues:  # every gold query runs on the real database, opened read-only
@@ -601,10 +601,21 @@ def test_install_from_folder_copies_and_replaces(tmp_path: Path) -> None:
 
 @realdata
 @pytest.mark.realdata
-def test_install_from_folder_with_symlinked_real_data(tmp_path: Path) -> None:
+def test_install_from_folder_never_follows_links_out_of_it(tmp_path: Path) -> None:
+    # Folder installs used to follow these links and copy whatever they pointed at; now they are refused.
     make_sparc_fixture_release(tmp_path / "dl" / "sparc")
-    installed = install_release(tmp_path / "dl", tmp_path / "cache", benchmark="sparc")
-    assert not (installed / "database").is_symlink() and (installed / "database" / "car_1" / "car_1.sqlite").is_file()
+    with pytest.raises(DataFormatError, match="symbolic link to .* not a file inside"):
+        install_release(tmp_path / "dl", tmp_path / "cache", benchmark="sparc")
+    assert [p.name for p in (tmp_path / "cache").iterdir()] == []  # nothing half-installed
+    # the same release with its files copied in (the three databases the fixture uses) installs
+    release = tmp_path / "copy" / "sparc"
+    (release / "database").mkdir(parents=True)
+    shutil.copyfile(SPARC_FIXTURE, release / "dev.json")
+    shutil.copyfile(REAL_RELEASE / "tables.json", release / "tables.json")
+    for db_id in ("concert_singer", "pets_1", "car_1"):
+        shutil.copytree(REAL_RELEASE / "database" / db_id, release / "database" / db_id)
+    installed = install_release(tmp_path / "copy", tmp_path / "cache", benchmark="sparc")
+    assert (installed / "database" / "car_1" / "car_1.sqlite").is_file()
     assert len(load_dataset("sparc", cache_dir=tmp_path / "cache").dialogues) == 4
 
 

@@ -155,6 +155,25 @@ def test_partial_matching_aggregation(sample_evaluator: Evaluator) -> None:
     assert summary["by_level"]["easy"]["partial"]["order"]["f1"] == 1.0  # nothing qualifies: 0/0 -> F1 1
 
 
+def test_and_or_partial_row_follows_the_official_order() -> None:
+    """Upstream's eval_partial_match unpacks eval_and_or's (pred, gold, 0) as (gold_total, pred_total, cnt),
+    so where the connector sets differ and/or's accuracy and recall are the other way round; by default we
+    print what upstream prints, and --strict puts them right."""
+    gold_sql = "SELECT name FROM artist WHERE formed_year > 2000 AND country = 'UK'"
+    gold = [[(gold_sql, "music_store"), (gold_sql, "music_store")]]
+    pred = [["SELECT name FROM artist", gold_sql]]
+    official = Evaluator(SAMPLE / "database", SAMPLE / "tables.json").evaluate(gold, pred)
+    row = official.summary["by_level"]["all"]["partial"]["and/or"]
+    # item 1: pred has no connector, gold has one -> upstream counts it for accuracy (score 0), not recall
+    assert row == {"acc": 0.5, "rec": 1.0, "f1": pytest.approx(2 / 3)}
+    assert official.records[0]["partial"]["and/or"] == [0, 1, 0]
+    # the printed accuracy block comes first, then the recall block
+    acc_line, rec_line = [line for line in official.format_tables().splitlines() if line.startswith("and/or")][:2]
+    assert "0.500" in acc_line and "0.500" not in rec_line
+    strict = Evaluator(SAMPLE / "database", SAMPLE / "tables.json", EvaluatorConfig(strict=True)).evaluate(gold, pred)
+    assert strict.summary["by_level"]["all"]["partial"]["and/or"] == {"acc": 1.0, "rec": 0.5, "f1": pytest.approx(2 / 3)}
+
+
 def test_result_items_json_and_tables(sample_evaluator: Evaluator) -> None:
     result = sample_evaluator.evaluate([[Q_ALL, Q_ORDER], [Q_COUNT]], [[Q_ALL[0], "x"], [Q_COUNT[0]]])
     frame = result.items

@@ -124,6 +124,7 @@ def test_strict_fixes_are_documented() -> None:
         "hardness_counts_aggregates",
         "set_op_own_scope",
         "value_placeholder_word_only",
+        "and_or_totals",
     }
     assert all(desc and not desc.endswith(".") for desc in STRICT_FIXES.values())
 
@@ -159,7 +160,10 @@ def test_bad_gold_raises() -> None:
 def test_empty_pred_and_or_quirk_counts_for_both_totals() -> None:
     gold = prepare_gold("SELECT name FROM singer WHERE age > 1 AND age < 5", SINGERS, {})
     partial = match_prepared("garbage", gold, SINGERS, {}).partial
-    assert partial["and/or"] == (0, 0, 1)
+    # upstream unpacks eval_and_or's (pred, gold, 0) as (gold_total, pred_total, cnt): the totals swap
+    assert partial["and/or"] == (0, 1, 0)
+    strict_gold = prepare_gold("SELECT name FROM singer WHERE age > 1 AND age < 5", SINGERS, {}, strict=True)
+    assert match_prepared("garbage", strict_gold, SINGERS, {}, strict=True).partial["and/or"] == (0, 0, 1)
     gold = prepare_gold("SELECT age FROM singer", SINGERS, {})
     partial = match_prepared("SELECT name FROM singer WHERE age > 1", gold, SINGERS, {}).partial
     assert partial["and/or"] == (1, 1, 1)

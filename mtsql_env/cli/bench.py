@@ -270,7 +270,7 @@ def run_bench(args: argparse.Namespace) -> int:
             agent = build_agent(spec, args)
         except (ImportError, ValueError, OSError) as err:
             print(f"mtsql bench: cannot build agent {spec.display_name}: {err}", file=sys.stderr)
-            return 1
+            return 2  # an expected error: exit 2 like every other (issue 9)
         name = spec.display_name if spec.display_name not in agents_out else f"{spec.display_name}#{len(agents_out) + 1}"
         try:
             trajectories, dataset, wall, batched = _play(args, agent, args.episodes)
@@ -280,7 +280,7 @@ def run_bench(args: argparse.Namespace) -> int:
             if not isinstance(err, BackendError):
                 raise
             print(f"mtsql bench: agent {name} failed: {err}", file=sys.stderr)
-            return 1
+            return 2
         items = turn_items(trajectories, dataset)
         interactions = [[(t.query, d.db_id) for t in d.turns] for d in (dataset.dialogues[tr.options["index"]] for tr in trajectories)]
         if gold_interactions is None:

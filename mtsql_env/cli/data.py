@@ -1,15 +1,15 @@
 """``mtsql data``: install downloaded CoSQL/SParC releases and show what is installed.
 
-    mtsql data install cosql_dataset.zip [--cache-dir D] [--benchmark cosql|sparc]
+    mtsql data install cosql_dataset.zip [--cache-dir D] [--benchmark cosql|sparc] [--max-bytes 2G] [--max-members N]
     mtsql data info [--data-dir D] [--cache-dir D]
 
-Data problems are reported as one clear message and exit code 1, never a traceback.
+Data problems are raised as :class:`~mtsql_env.datasets.DataError`; ``mtsql``'s main prints them as one
+line and exits 2. ``data info`` exits 1 when it found a release with a broken file (listed in its table).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -37,6 +37,14 @@ def register(subparsers: Any) -> None:
     install.add_argument(
         "--benchmark", choices=("cosql", "sparc"), help="which release to take (detected by default)"
     )
+    install.add_argument(
+        "--max-bytes",
+        type=_size,
+        help="most bytes to unpack, e.g. 4G (default 2G; the official releases unpack to about 1 GB)",
+    )
+    install.add_argument(
+        "--max-members", type=_count, help="most files and folders to unpack (default 20000)"
+    )
     install.set_defaults(func=_install)
 
     info = actions.add_parser(
@@ -54,16 +62,30 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-def _install(args: argparse.Namespace) -> int:
-    from mtsql_env.data_cache import data_info, install_release
-    from mtsql_env.datasets import DataError
+def _size(text: str) -> int:
+    from mtsql_env.data_cache import parse_size
 
     try:
-        release = install_release(args.path, args.cache_dir, benchmark=args.benchmark)
-        entries = [e for e in data_info(cache_dir=args.cache_dir, data_dir=release) if e["release"] == str(release)]
-    except DataError as err:
-        print(f"mtsql data install: {err}", file=sys.stderr)
-        return 1
+        return parse_size(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def _count(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number above 0, got {text!r}")
+    return int(text)
+
+
+def _install(args: argparse.Namespace) -> int:
+    from mtsql_env.data_cache import InstallLimits, data_info, install_release
+
+    defaults = InstallLimits()
+    limits = InstallLimits(
+        max_bytes=args.max_bytes or defaults.max_bytes, max_members=args.max_members or defaults.max_members
+    )
+    release = install_release(args.path, args.cache_dir, benchmark=args.benchmark, limits=limits)
+    entries = [e for e in data_info(cache_dir=args.cache_dir, data_dir=release) if e["release"] == str(release)]
     print(f"Installed {release}")
     print(format_info(entries))
     return 0
@@ -71,13 +93,9 @@ def _install(args: argparse.Namespace) -> int:
 
 def _info(args: argparse.Namespace) -> int:
     from mtsql_env.data_cache import data_info
-    from mtsql_env.datasets import BENCHMARKS, DataError, sample_dir, search_locations, split_path
+    from mtsql_env.datasets import BENCHMARKS, sample_dir, search_locations, split_path
 
-    try:
-        entries = data_info(cache_dir=args.cache_dir, data_dir=args.data_dir)
-    except DataError as err:
-        print(f"mtsql data info: {err}", file=sys.stderr)
-        return 1
+    entries = data_info(cache_dir=args.cache_dir, data_dir=args.data_dir)
     print(format_info(entries))
     found = {entry["benchmark"] for entry in entries}
     for benchmark in BENCHMARKS:
@@ -93,7 +111,8 @@ def _info(args: argparse.Namespace) -> int:
         if split_path(sample_dir(), "cosql", "dev").is_file():
             print(
                 f"The bundled sample ({sample_dir()}) is used when asked for: data_dir='sample', or "
-                "fallback_to_sample=True when no release is found (the environments' default, with a warning); "
+                "fallback_to_sample=True when no data location is configured and none is installed "
+                "(the environments' default, with a warning); "
                 "it gives no benchmark numbers."
             )
     errors = any(entry.get("error") or any("error" in s for s in entry["splits"]) for entry in entries)

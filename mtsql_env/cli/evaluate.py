@@ -7,8 +7,10 @@
 Prints the official-looking tables. ``--per-item`` writes one JSON line per paired turn (``interaction`` and
 ``turn`` 0-based, ``exact``/``exec`` 0/1 or null, ``hardness``, errors, partial components); ``--json``
 writes the summary. A gold turn that does not parse or run is excluded from the counts, listed in a
-warning and in the per-item file; it never aborts the run. Bad inputs (missing files, mismatched
-interaction counts, malformed gold lines) are one clear message and exit code 1.
+warning and in the per-item file; it never aborts the run. Bad inputs (missing or unreadable files, a
+``--db`` that is not a folder, a tables.json that is malformed or empty, an output folder that does not
+exist, mismatched interaction counts, malformed gold lines) are one clear message naming the argument and
+exit code 2, checked before the run where they can be. A run that scores no turn at all fails the same way.
 
 The gold side (parse, hardness, gold results) is cached on disk, keyed by the gold queries, the database
 and tables.json files (size, mtime, inode), the settings and the evaluator's source code, so re-scoring the
@@ -20,9 +22,24 @@ Imports stay inside the handler and pandas is never loaded here, so the command 
 from __future__ import annotations
 
 import argparse
+import math
+import os
+from pathlib import Path
 from typing import Any
 
 __all__ = ["register"]
+
+
+def _seconds(text: str) -> float:
+    """argparse type of --timeout: a finite number of seconds above 0 (nan, inf and 0 would never stop or
+    never start a query)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, got {text!r}")
+    return value
 
 
 def register(subparsers: Any) -> None:
@@ -53,7 +70,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="EX keeps DISTINCT and every statement (official --keep_distinct)",
     )
-    parser.add_argument("--timeout", type=float, default=30.0, help="per-query timeout in seconds (default: 30)")
+    parser.add_argument("--timeout", type=_seconds, default=30.0, help="per-query timeout in seconds (default: 30)")
     parser.add_argument(
         "--cache-dir",
         help="folder of the on-disk gold cache (default: $MTSQL_CACHE_DIR/evaluation, else ~/.cache/mtsql/evaluation)",
@@ -69,32 +86,27 @@ def register(subparsers: Any) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     import json
     import logging
-    import sys
 
     from mtsql_env.evaluation.evaluator import EvaluatorConfig, evaluate_files
 
     log = logging.getLogger("mtsql.evaluate")
-    if args.etype != "exec" and not args.table:
-        print("mtsql evaluate: --table is required when --etype is match or all", file=sys.stderr)
-        return 1
+    _check_inputs(args)
     cache_dir = None
     if not args.no_cache:
         from mtsql_env.evaluation.gold_cache import default_gold_cache_dir
 
         cache_dir = args.cache_dir or str(default_gold_cache_dir())
-    try:
-        config = EvaluatorConfig(
-            etype=args.etype,
-            strict=args.strict,
-            keep_distinct=args.keep_distinct,
-            timeout_s=args.timeout,
-            cache_dir=cache_dir,
-        )
-        result = evaluate_files(args.gold, args.pred, args.db, args.table, config)
-    except (OSError, ValueError) as err:
-        print(f"mtsql evaluate: {err}", file=sys.stderr)
-        return 1
-    print(result.format_tables())
+    config = EvaluatorConfig(
+        etype=args.etype,
+        strict=args.strict,
+        keep_distinct=args.keep_distinct,
+        timeout_s=args.timeout,
+        cache_dir=cache_dir,
+    )
+    result = evaluate_files(args.gold, args.pred, args.db, args.table, config)
+    nothing_scored = _nothing_scored(result.summary, args)
+    if nothing_scored is None:
+        print(result.format_tables())
     if args.per_item:
         with open(args.per_item, "w", encoding="utf-8") as out:
             for record in result.records:
@@ -105,4 +117,65 @@ def _evaluate(args: argparse.Namespace) -> int:
             json.dump(result.to_json(), out, indent=2, ensure_ascii=False)
             out.write("\n")
         log.info("summary: %s", args.json)
+    if nothing_scored is not None:
+        from mtsql_env.errors import UsageError
+
+        raise UsageError(nothing_scored)
     return 0
+
+
+def _check_inputs(args: argparse.Namespace) -> None:
+    """Refuse unusable arguments before the run, naming the argument (a long run must not end in an error
+    that was knowable at the start, such as an output folder that does not exist)."""
+    from mtsql_env.datasets import load_schemas
+    from mtsql_env.errors import UsageError
+
+    if args.etype != "exec" and not args.table:
+        raise UsageError("--table is required when --etype is match or all")
+    for flag, value in (("--gold", args.gold), ("--pred", args.pred), ("--table", args.table)):
+        if value is not None and not Path(value).is_file():
+            problem = "is a folder, not a file" if Path(value).is_dir() else "no such file"
+            raise UsageError(f"{flag} {value}: {problem}")
+    if not Path(args.db).is_dir():
+        problem = "is a file; give the folder holding <db_id>/<db_id>.sqlite" if Path(args.db).exists() else "no such folder"
+        raise UsageError(f"--db {args.db}: {problem}")
+    if args.table is not None and not load_schemas(args.table):
+        raise UsageError(f"--table {args.table}: describes no database (an empty list)")
+    if args.cache_dir is not None and Path(args.cache_dir).exists() and not Path(args.cache_dir).is_dir():
+        raise UsageError(f"--cache-dir {args.cache_dir}: is a file, not a folder")
+    inputs = {Path(p).resolve() for p in (args.gold, args.pred, args.table) if p is not None}
+    for flag, value in (("--per-item", args.per_item), ("--json", args.json)):
+        if value is None:
+            continue
+        path = Path(value)
+        folder = path.parent if str(path.parent) else Path(".")
+        if path.is_dir():
+            raise UsageError(f"{flag} {value}: is a folder; give a file name")
+        if not folder.is_dir():
+            raise UsageError(f"{flag} {value}: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            raise UsageError(f"{flag} {value}: cannot be written")
+        if path.resolve() in inputs:
+            raise UsageError(f"{flag} {value}: is one of the input files; it would be overwritten")
+    if args.per_item is not None and args.json is not None and Path(args.per_item).resolve() == Path(args.json).resolve():
+        raise UsageError("--per-item and --json name the same file")
+
+
+def _nothing_scored(summary: dict[str, Any], args: argparse.Namespace) -> str | None:
+    """Why a run scored no turn at all (then it must fail), or None when something was scored."""
+    if summary["by_level"]["all"]["count"]:
+        return None
+    paired = summary["num_paired_turns"]
+    if not paired:
+        return (
+            f"nothing was scored: --gold {args.gold} and --pred {args.pred} pair no turn "
+            f"({summary['num_interactions']} interactions; {summary['unpaired_gold_turns']} gold and "
+            f"{summary['unpaired_pred_turns']} predicted turns left unpaired)"
+        )
+    from mtsql_env.evaluation.evaluator import describe_gold_errors
+
+    return (
+        f"nothing was scored: every one of the {paired} paired turns has a gold that fails "
+        f"({describe_gold_errors(summary['gold_errors'], limit=2)}); check --db {args.db}"
+        + (f" and --table {args.table}" if args.table else "")
+    )

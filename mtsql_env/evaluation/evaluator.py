@@ -89,8 +89,8 @@ class EvaluatorConfig:
     def __post_init__(self) -> None:
         if self.etype not in ETYPES:
             raise ValueError(f"etype must be one of {ETYPES}, got {self.etype!r}")
-        if self.timeout_s <= 0:
-            raise ValueError(f"timeout_s must be positive, got {self.timeout_s}")
+        if not self.timeout_s > 0 or self.timeout_s == float("inf"):  # nan fails the first test
+            raise ValueError(f"timeout_s must be a finite number of seconds above 0, got {self.timeout_s}")
         if self.score_cache_size < 0:
             raise ValueError(f"score_cache_size must be >= 0, got {self.score_cache_size}")
 

@@ -59,6 +59,9 @@ STRICT_FIXES: dict[str, str] = {
     "FROM tables instead of the top-level ones",
     "value_placeholder_word_only": "the pred `value` -> `1` rewrite replaces only the whole word, so "
     "identifiers such as `total_value_purchased` survive",
+    "and_or_totals": "when the WHERE connector sets differ, and/or's pred and gold totals are the pred's "
+    "and the gold's connector counts (upstream unpacks eval_and_or's result in the other order, so its "
+    "and/or accuracy and recall are swapped)",
 }
 
 _IN = WHERE_OPS.index("in")
@@ -88,8 +91,9 @@ class ExactMatch:
         exact: the official EM (all ten components and the sorted FROM table units equal).
         partial: per component in :data:`PARTIAL_COMPONENTS`, ``(score, pred_total, gold_total)``. The
             official report averages ``score`` over items with ``pred_total > 0`` (accuracy) and over
-            items with ``gold_total > 0`` (recall). For ``and/or`` the totals are already upstream's:
-            ``(1, 1, 1)`` whenever the connector sets are equal, even both empty.
+            items with ``gold_total > 0`` (recall). For ``and/or`` the totals are upstream's:
+            ``(1, 1, 1)`` whenever the connector sets are equal, even both empty, and otherwise
+            ``(0, gold connectors, pred connectors)`` (upstream's swap; ``strict`` puts them the right way).
         pred_parse_error: why the prediction failed to parse (it was scored as the empty query), or None.
     """
 
@@ -266,7 +270,7 @@ def _keywords(sql: Query) -> set[str]:
     return words
 
 
-def _partial(pred: Query, gold: Query) -> Partial:
+def _partial(pred: Query, gold: Query, strict: bool = False) -> Partial:
     res: Partial = {}
     pred_sel, gold_sel = pred["select"][1], gold["select"][1]
     res["select"] = _score(_multiset_hits(pred_sel, gold_sel), len(pred_sel), len(gold_sel))
@@ -296,14 +300,19 @@ def _partial(pred: Query, gold: Query) -> Partial:
     )
     res["order"] = _score(int(same_order), pred_has, gold_has)
     pred_ao, gold_ao = set(pred["where"][1::2]), set(gold["where"][1::2])
-    res["and/or"] = (1, 1, 1) if pred_ao == gold_ao else (0, len(pred_ao), len(gold_ao))
+    if pred_ao == gold_ao:
+        res["and/or"] = (1, 1, 1)
+    elif strict:
+        res["and/or"] = (0, len(pred_ao), len(gold_ao))
+    else:  # upstream: `label_total, pred_total, cnt = eval_and_or(...)`, which returns (pred, gold, 0)
+        res["and/or"] = (0, len(gold_ao), len(pred_ao))
     hits = pred_total = gold_total = 0
     for op in _SET_OPS:
         pred_child, gold_child = pred[op], gold[op]
         pred_total += pred_child is not None
         gold_total += gold_child is not None
         if pred_child is not None and gold_child is not None:
-            hits += _exact(pred_child, gold_child, _partial(pred_child, gold_child))
+            hits += _exact(pred_child, gold_child, _partial(pred_child, gold_child, strict))
     res["IUEN"] = _score(hits, pred_total, gold_total)
     pred_words, gold_words = _keywords(pred), _keywords(gold)
     res["keywords"] = _score(len(pred_words & gold_words), len(pred_words), len(gold_words))
@@ -328,9 +337,9 @@ def _exact(pred: Query, gold: Query, partial: Partial) -> bool:
     return sorted(gold_units, key=_table_unit_key) == sorted(pred_units, key=_table_unit_key)
 
 
-def match_normalized(pred: Query, gold: Query) -> ExactMatch:
+def match_normalized(pred: Query, gold: Query, *, strict: bool = False) -> ExactMatch:
     """Compare two normalised queries: the ten components (spec §3.2) and the final decision (§3.3)."""
-    partial = _partial(pred, gold)
+    partial = _partial(pred, gold, strict)
     return ExactMatch(exact=_exact(pred, gold, partial), partial=partial)
 
 
@@ -398,7 +407,7 @@ def match_prepared(
     except SQLParseError as err:
         parsed, error = empty_sql(), str(err)
     pred = normalize(parsed, schema, kmap, strict=strict)
-    partial = _partial(pred, gold.normalized)
+    partial = _partial(pred, gold.normalized, strict)
     return ExactMatch(exact=_exact(pred, gold.normalized, partial), partial=partial, pred_parse_error=error)
 
 

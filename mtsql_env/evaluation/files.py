@@ -23,19 +23,36 @@ GoldInteraction = list[tuple[str, str]]
 
 
 def _read_blocks(path: str | os.PathLike[str]) -> list[list[tuple[int, str]]]:
-    """Split a file into interactions of (line number, stripped line) by the official blank-line rule."""
+    """Split a file into interactions of (line number, stripped line) by the official blank-line rule.
+
+    A file that is not UTF-8 text (binary, UTF-16) or holds a NUL byte is a :class:`DataFormatError`
+    naming the file and line, not a bare ``UnicodeDecodeError``.
+    """
+    from mtsql_env.datasets import DataFormatError
+
     blocks: list[list[tuple[int, str]]] = []
     current: list[tuple[int, str]] = []
     saw_separator = False
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            stripped = line.strip()
-            if not stripped:
-                blocks.append(current)
-                current = []
-                saw_separator = True
-            else:
-                current.append((number, stripped))
+    number = 0
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if "\0" in line:
+                    raise DataFormatError(f"{path}:{number}: holds a NUL byte; expected SQL text, one query a line")
+                stripped = line.strip()
+                if not stripped:
+                    blocks.append(current)
+                    current = []
+                    saw_separator = True
+                else:
+                    current.append((number, stripped))
+    except UnicodeDecodeError as err:
+        encoding = " (it looks like UTF-16)" if err.object[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise DataFormatError(
+            f"{path}: not UTF-8 text{encoding} (near line {number + 1}: {err.reason})"
+        ) from None
+    except IsADirectoryError:
+        raise DataFormatError(f"{path}: is a folder, not a file") from None
     if current or not saw_separator:
         blocks.append(current)
     return blocks
@@ -86,7 +103,9 @@ def read_gold(path: str | os.PathLike[str]) -> list[GoldInteraction]:
             try:
                 turns.append(parse_gold_line(line))
             except ValueError as err:
-                raise ValueError(f"{path}:{number}: {err}") from None
+                from mtsql_env.datasets import DataFormatError
+
+                raise DataFormatError(f"{path}:{number}: {err}") from None
         interactions.append(turns)
     return interactions
 

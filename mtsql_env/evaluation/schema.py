@@ -9,7 +9,6 @@ are built the official way (first matching group wins, groups never merged) unle
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import sqlite3
@@ -70,16 +69,21 @@ class EvalSchema:
 def _load_eval_schema(path: str) -> EvalSchema:
     if not os.path.isfile(path):
         raise FileNotFoundError(f"SQLite database not found: {path}")
+    from mtsql_env.datasets import DataFormatError
+
     uri = Path(path).resolve().as_uri() + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True)
     try:
-        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        tables = {}
-        for name in names:
-            cols = [row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')]
-            tables[name] = cols
-    finally:
-        conn.close()
+        conn = sqlite3.connect(uri, uri=True)
+        try:
+            names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            tables = {}
+            for name in names:
+                cols = [row[1] for row in conn.execute(f'PRAGMA table_info("{name}")')]
+                tables[name] = cols
+        finally:
+            conn.close()
+    except sqlite3.Error as err:  # a valid header over garbage pages, a truncated or locked file
+        raise DataFormatError(f"{path}: SQLite cannot read its schema ({err})") from None
     logger.debug("loaded eval schema %s: %d tables", path, len(tables))
     return EvalSchema.from_tables(tables)
 
@@ -100,6 +104,10 @@ def load_eval_schema(db_path: str | os.PathLike[str]) -> EvalSchema:
 
     Returns:
         The :class:`EvalSchema` (the same object for the same path string).
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        DataFormatError: SQLite cannot read the file's schema (the message names the file).
     """
     return _load_eval_schema(str(db_path))
 
@@ -178,7 +186,11 @@ def load_foreign_key_maps(
 
     Returns:
         ``{db_id: kmap}``.
+
+    Raises:
+        DataFormatError: the file is not a tables.json whose entries have the types and indexes this needs
+            (checked by :func:`mtsql_env.datasets.load_schemas`; the message names the file and entry).
     """
-    with open(tables_path, encoding="utf-8") as fh:
-        entries = json.load(fh)
-    return {entry["db_id"]: build_foreign_key_map(entry, strict=strict) for entry in entries}
+    from mtsql_env.datasets import load_schemas
+
+    return {db_id: build_foreign_key_map(s.raw, strict=strict) for db_id, s in load_schemas(tables_path).items()}

@@ -10,9 +10,13 @@ from .run import add_env_arguments
 
 def serve(args: argparse.Namespace) -> int:
     try:
-        from mtsql_env.integrations.openenv_server import ServerConfig, serve as run_server
+        from mtsql_env.integrations.openenv_server import ServerConfig
+        from mtsql_env.integrations.openenv_server import serve as run_server
     except ImportError as err:
-        print(f"mtsql serve: {err.name or err} is not installed; pip install 'mtsql[serve]'", file=sys.stderr)
+        print(
+            f"mtsql serve: {err.name or err} is not installed; pip install 'mtsql[serve]'",
+            file=sys.stderr,
+        )
         return 2
     env_kwargs = {
         "data_dir": args.data_dir,
@@ -42,16 +46,37 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("serve", help="serve the environment to OpenEnv clients (WebSocket sessions)")
-    add_env_arguments(parser)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--max-sessions", type=int, default=64, help="concurrent sessions; more are refused")
-    parser.add_argument(
-        "--idle-timeout", type=float, default=300.0, help="seconds before an idle session is closed (0: never)"
+    parser = subparsers.add_parser(
+        "serve", help="serve the environment to OpenEnv clients (WebSocket sessions)"
     )
-    parser.add_argument("--max-request-kb", type=int, default=256, help="largest accepted message, in KiB")
+    add_env_arguments(parser)
     parser.add_argument(
-        "--expose-gold", action="store_true", help="put the gold SQL in info (scripted baselines and tests only)"
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: loopback only)",
+    )
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=64,
+        help="concurrent sessions; more are refused",
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=300.0,
+        help="seconds before an idle session is closed (0: never)",
+    )
+    parser.add_argument(
+        "--max-request-kb",
+        type=int,
+        default=256,
+        help="largest accepted message, in KiB",
+    )
+    parser.add_argument(
+        "--expose-gold",
+        action="store_true",
+        help="put the gold SQL in info (scripted baselines and tests only)",
     )
     parser.set_defaults(func=serve)

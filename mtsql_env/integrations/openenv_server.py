@@ -41,24 +41,27 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "MTSQLAction",
+    "MTSQLEnvClient",
+    "MTSQLEnvironment",
     "MTSQLObservation",
     "MTSQLState",
-    "MTSQLEnvironment",
-    "MTSQLEnvClient",
-    "ServerConfig",
     "RequestSizeLimit",
+    "ServerConfig",
     "create_server_app",
-    "serve",
     "running_server",
+    "serve",
 ]
 
 
 class MTSQLAction(Action):
     """One agent step: the model's reply as text, or a typed action (a tool-call dict the env parses)."""
 
-    text: str | None = Field(default=None, description="The model's reply (tag grammar or a JSON tool call).")
+    text: str | None = Field(
+        default=None, description="The model's reply (tag grammar or a JSON tool call)."
+    )
     tool_call: dict[str, Any] | None = Field(
-        default=None, description='A typed action: {"name": "execute", "arguments": {"sql": ...}} or {"kind": ...}.'
+        default=None,
+        description='A typed action: {"name": "execute", "arguments": {"sql": ...}} or {"kind": ...}.',
     )
 
     @model_validator(mode="after")
@@ -84,8 +87,12 @@ class MTSQLObservation(Observation):
     """The env's observation text; ``metadata`` is its ``info`` dict (reward components included)."""
 
     text: str = Field(default="", description="The next message to the model.")
-    terminated: bool = Field(default=False, description="The episode ended (last answer given).")
-    truncated: bool = Field(default=False, description="The episode was cut (step limit in turn mode).")
+    terminated: bool = Field(
+        default=False, description="The episode ended (last answer given)."
+    )
+    truncated: bool = Field(
+        default=False, description="The episode was cut (step limit in turn mode)."
+    )
 
 
 class MTSQLState(State):
@@ -107,7 +114,9 @@ class MTSQLEnvironment(Environment[MTSQLAction, MTSQLObservation, MTSQLState]):
         **env_kwargs: ``gym.make`` keywords (``data_dir``, ``split``, ``mode``, ``reward``, ...).
     """
 
-    SUPPORTS_CONCURRENT_SESSIONS = True  # every session builds its own env, executor and result cache
+    SUPPORTS_CONCURRENT_SESSIONS = (
+        True  # every session builds its own env, executor and result cache
+    )
 
     def __init__(self, env_id: str = "MTSQL-CoSQL-v0", **env_kwargs: Any) -> None:
         import gymnasium as gym
@@ -130,7 +139,15 @@ class MTSQLEnvironment(Environment[MTSQLAction, MTSQLObservation, MTSQLState]):
     ) -> MTSQLObservation:
         """Start an episode: by ``dialogue_id`` or ``index`` (and ``turn`` in turn mode), else drawn with ``seed``."""
         self._check_open()
-        options = {k: v for k, v in {"dialogue_id": dialogue_id, "index": index, "turn": turn}.items() if v is not None}
+        options = {
+            k: v
+            for k, v in {
+                "dialogue_id": dialogue_id,
+                "index": index,
+                "turn": turn,
+            }.items()
+            if v is not None
+        }
         text, info = self._env.reset(seed=seed, options=options)
         self._started = True
         self._state = MTSQLState(
@@ -142,7 +159,9 @@ class MTSQLEnvironment(Environment[MTSQLAction, MTSQLObservation, MTSQLState]):
         )
         return MTSQLObservation(text=text, reward=0.0, metadata=_json_safe(info))
 
-    def step(self, action: MTSQLAction, timeout_s: float | None = None, **kwargs: Any) -> MTSQLObservation:
+    def step(
+        self, action: MTSQLAction, timeout_s: float | None = None, **kwargs: Any
+    ) -> MTSQLObservation:
         self._check_open()
         if not self._started:
             raise RuntimeError("send a reset before the first step")
@@ -172,7 +191,9 @@ class MTSQLEnvironment(Environment[MTSQLAction, MTSQLObservation, MTSQLState]):
 
     def _check_open(self) -> None:
         if self._closed:
-            raise RuntimeError("this session was closed (idle timeout or server shutdown); open a new one")
+            raise RuntimeError(
+                "this session was closed (idle timeout or server shutdown); open a new one"
+            )
 
 
 def _json_safe(info: dict[str, Any]) -> dict[str, Any]:
@@ -206,9 +227,13 @@ class MTSQLEnvClient(EnvClient[MTSQLAction, MTSQLObservation, MTSQLState]):
 
     def _parse_result(self, payload: dict[str, Any]) -> StepResult[MTSQLObservation]:
         observation = MTSQLObservation(
-            **payload.get("observation", {}), reward=payload.get("reward"), done=payload.get("done", False)
+            **payload.get("observation", {}),
+            reward=payload.get("reward"),
+            done=payload.get("done", False),
         )
-        return StepResult(observation, observation.reward, observation.done, payload.get("metadata"))
+        return StepResult(
+            observation, observation.reward, observation.done, payload.get("metadata")
+        )
 
     def _parse_state(self, payload: dict[str, Any]) -> MTSQLState:
         return MTSQLState(**payload)
@@ -231,13 +256,25 @@ class RequestSizeLimit:
             headers = dict(scope.get("headers") or [])
             length = headers.get(b"content-length")
             status = None
-            if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            if length is not None and (
+                not length.isdigit() or int(length) > self.max_bytes
+            ):
                 status = 413
-            elif length is None and b"chunked" in headers.get(b"transfer-encoding", b""):
+            elif length is None and b"chunked" in headers.get(
+                b"transfer-encoding", b""
+            ):
                 status = 411
             if status is not None:
-                body = json.dumps({"detail": f"request body over the {self.max_bytes}-byte limit"}).encode()
-                await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
+                body = json.dumps(
+                    {"detail": f"request body over the {self.max_bytes}-byte limit"}
+                ).encode()
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": body})
                 return
             await self.app(scope, receive, send)
@@ -246,10 +283,20 @@ class RequestSizeLimit:
             async def limited_receive() -> dict[str, Any]:
                 while True:
                     message = await receive()
-                    if message["type"] != "websocket.receive" or not self._too_large(message):
+                    if message["type"] != "websocket.receive" or not self._too_large(
+                        message
+                    ):
                         return message
-                    error = {"message": f"message over the {self.max_bytes}-byte limit", "code": "REQUEST_TOO_LARGE"}
-                    await send({"type": "websocket.send", "text": json.dumps({"type": "error", "data": error})})
+                    error = {
+                        "message": f"message over the {self.max_bytes}-byte limit",
+                        "code": "REQUEST_TOO_LARGE",
+                    }
+                    await send(
+                        {
+                            "type": "websocket.send",
+                            "text": json.dumps({"type": "error", "data": error}),
+                        }
+                    )
 
             await self.app(scope, limited_receive, send)
         else:
@@ -257,8 +304,12 @@ class RequestSizeLimit:
 
     def _too_large(self, message: dict[str, Any]) -> bool:
         text = message.get("text")
-        if text is not None:  # a character is 1 to 4 bytes: encode only when it could matter
-            return len(text) > self.max_bytes or (4 * len(text) > self.max_bytes and len(text.encode()) > self.max_bytes)
+        if (
+            text is not None
+        ):  # a character is 1 to 4 bytes: encode only when it could matter
+            return len(text) > self.max_bytes or (
+                4 * len(text) > self.max_bytes and len(text.encode()) > self.max_bytes
+            )
         return len(message.get("bytes") or b"") > self.max_bytes
 
 
@@ -276,11 +327,17 @@ class ServerConfig:
 
     def __post_init__(self) -> None:
         if self.max_sessions < 1:
-            raise ValueError(f"max_sessions must be at least 1, not {self.max_sessions}")
+            raise ValueError(
+                f"max_sessions must be at least 1, not {self.max_sessions}"
+            )
         if self.idle_timeout_s is not None and self.idle_timeout_s <= 0:
-            raise ValueError(f"idle_timeout_s must be positive or None, not {self.idle_timeout_s}")
+            raise ValueError(
+                f"idle_timeout_s must be positive or None, not {self.idle_timeout_s}"
+            )
         if self.max_request_bytes < 1024:
-            raise ValueError(f"max_request_bytes must be at least 1024, not {self.max_request_bytes}")
+            raise ValueError(
+                f"max_request_bytes must be at least 1024, not {self.max_request_bytes}"
+            )
 
 
 def create_server_app(config: ServerConfig) -> Any:
@@ -296,7 +353,8 @@ def create_server_app(config: ServerConfig) -> Any:
         MTSQLObservation,
         env_name=config.env_id,
         concurrency_config=ConcurrencyConfig(
-            max_concurrent_envs=config.max_sessions, session_timeout=config.idle_timeout_s
+            max_concurrent_envs=config.max_sessions,
+            session_timeout=config.idle_timeout_s,
         ),
         state_cls=MTSQLState,
         mode="simulation",
@@ -334,7 +392,9 @@ def serve(config: ServerConfig) -> None:
 
 
 @contextlib.contextmanager
-def running_server(config: ServerConfig, *, start_timeout_s: float = 60.0) -> Iterator[str]:
+def running_server(
+    config: ServerConfig, *, start_timeout_s: float = 60.0
+) -> Iterator[str]:
     """Serve in a background thread of this process; yields the ``ws://host:port`` URL (``port=0``: any free port).
 
     For tests and notebooks; the server stops when the block ends.

@@ -7,9 +7,9 @@ an idle timeout (OpenEnv's `ConcurrencyConfig`), a request-size limit (`RequestS
 messages that carry the env's step-level reward components.
 
 Wire format (OpenEnv's): ``{"type": "reset", "data": {"index": 0}}``, ``{"type": "step", "data":
-{"text": "<propose>SELECT 1</propose>"}}`` (or ``{"tool_call": {"name": "execute", "arguments": {}}}``),
-``{"type": "state"}``, ``{"type": "close"}``. Replies: ``{"type": "observation", "data": {"observation":
-{"text", "terminated", "truncated", "metadata"}, "reward", "done", "metadata"}}`` where ``metadata`` is the
+{"text": "<propose>SELECT 1</propose>"}}`` (or ``"data": {"typed": {"kind": "execute"}}``), ``{"type":
+"state"}``, ``{"type": "close"}``. Replies: ``{"type": "observation", "data": {"observation": {"text",
+"terminated", "truncated", "metadata"}, "reward", "done", "metadata"}}`` where ``metadata`` is the
 env's ``info`` (``reward_components``: this step's weighted components, which sum to ``reward``;
 ``turn_reward_components``, ``turn_result``, ...), or ``{"type": "error", "data": {"message", "code"}}``.
 Any OpenEnv client drives it: `MTSQLEnvClient` (typed) or ``openenv.core.GenericEnvClient`` (dicts).
@@ -34,6 +34,7 @@ from openenv.core.env_server.http_server import create_app
 from openenv.core.env_server.interfaces import Environment
 from openenv.core.env_server.types import Action, ConcurrencyConfig, Observation, State
 from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from mtsql_env.actions import Action as EnvAction
 
@@ -54,20 +55,19 @@ __all__ = [
 
 
 class MTSQLAction(Action):
-    """One agent step: the model's reply as text, or a typed action (a tool-call dict the env parses)."""
+    """One agent step: the model's reply as text, or a typed action (the dict form `MTSQLEnv.step` parses)."""
 
-    text: str | None = Field(
-        default=None, description="The model's reply (tag grammar or a JSON tool call)."
-    )
-    tool_call: dict[str, Any] | None = Field(
+    text: str | None = Field(default=None, description="The model's reply (tag grammar or a JSON tool call).")
+    typed: dict[str, Any] | None = Field(
         default=None,
-        description='A typed action: {"name": "execute", "arguments": {"sql": ...}} or {"kind": ...}.',
+        description='A typed action: {"kind": "verify", "target": "execution", "verdict": "pass"}.',
     )
 
     @model_validator(mode="after")
     def _one_form(self) -> MTSQLAction:
-        if (self.text is None) == (self.tool_call is None):
-            raise ValueError("give exactly one of 'text' or 'tool_call'")
+        if (self.text is None) == (self.typed is None):
+            # Not a ValueError: OpenEnv echoes `errors()` to the client, and a ValueError there is not JSON.
+            raise PydanticCustomError("action_form", "give exactly one of 'text' or 'typed'")
         return self
 
     @classmethod
@@ -76,23 +76,25 @@ class MTSQLAction(Action):
         if isinstance(action, str):
             return cls(text=action)
         if isinstance(action, EnvAction):
-            return cls(tool_call=action.to_tool_call())
-        return cls(tool_call=dict(action))
+            fields = {
+                "kind": action.kind,
+                "sql": action.sql,
+                "target": action.target,
+                "verdict": action.verdict,
+            }
+            return cls(typed={k: getattr(v, "value", v) for k, v in fields.items() if v is not None})
+        return cls(typed=dict(action))
 
     def to_env(self) -> str | dict[str, Any]:
-        return self.text if self.text is not None else self.tool_call
+        return self.text if self.text is not None else self.typed
 
 
 class MTSQLObservation(Observation):
     """The env's observation text; ``metadata`` is its ``info`` dict (reward components included)."""
 
     text: str = Field(default="", description="The next message to the model.")
-    terminated: bool = Field(
-        default=False, description="The episode ended (last answer given)."
-    )
-    truncated: bool = Field(
-        default=False, description="The episode was cut (step limit in turn mode)."
-    )
+    terminated: bool = Field(default=False, description="The episode ended (last answer given).")
+    truncated: bool = Field(default=False, description="The episode was cut (step limit in turn mode).")
 
 
 class MTSQLState(State):
@@ -114,9 +116,7 @@ class MTSQLEnvironment(Environment[MTSQLAction, MTSQLObservation, MTSQLState]):
         **env_kwargs: ``gym.make`` keywords (``data_dir``, ``split``, ``mode``, ``reward``, ...).
     """
 
-    SUPPORTS_CONCURRENT_SESSIONS = (
-        True  # every session builds its own env, executor and result cache
-    )
+    SUPPORTS_CONCURRENT_SESSIONS = True  # every session builds its own env, executor and result cache
 
     def __init__(self, env_id: str = "MTSQL-CoSQL-v0", **env_kwargs: Any) -> None:
         import gymnasium as gym
@@ -159,9 +159,7 @@ class MTSQLEnvironment(Environment[MTSQLAction, MTSQLObservation, MTSQLState]):
         )
         return MTSQLObservation(text=text, reward=0.0, metadata=_json_safe(info))
 
-    def step(
-        self, action: MTSQLAction, timeout_s: float | None = None, **kwargs: Any
-    ) -> MTSQLObservation:
+    def step(self, action: MTSQLAction, timeout_s: float | None = None, **kwargs: Any) -> MTSQLObservation:
         self._check_open()
         if not self._started:
             raise RuntimeError("send a reset before the first step")
@@ -191,9 +189,7 @@ class MTSQLEnvironment(Environment[MTSQLAction, MTSQLObservation, MTSQLState]):
 
     def _check_open(self) -> None:
         if self._closed:
-            raise RuntimeError(
-                "this session was closed (idle timeout or server shutdown); open a new one"
-            )
+            raise RuntimeError("this session was closed (idle timeout or server shutdown); open a new one")
 
 
 def _json_safe(info: dict[str, Any]) -> dict[str, Any]:
@@ -231,9 +227,7 @@ class MTSQLEnvClient(EnvClient[MTSQLAction, MTSQLObservation, MTSQLState]):
             reward=payload.get("reward"),
             done=payload.get("done", False),
         )
-        return StepResult(
-            observation, observation.reward, observation.done, payload.get("metadata")
-        )
+        return StepResult(observation, observation.reward, observation.done, payload.get("metadata"))
 
     def _parse_state(self, payload: dict[str, Any]) -> MTSQLState:
         return MTSQLState(**payload)
@@ -256,18 +250,12 @@ class RequestSizeLimit:
             headers = dict(scope.get("headers") or [])
             length = headers.get(b"content-length")
             status = None
-            if length is not None and (
-                not length.isdigit() or int(length) > self.max_bytes
-            ):
+            if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
                 status = 413
-            elif length is None and b"chunked" in headers.get(
-                b"transfer-encoding", b""
-            ):
+            elif length is None and b"chunked" in headers.get(b"transfer-encoding", b""):
                 status = 411
             if status is not None:
-                body = json.dumps(
-                    {"detail": f"request body over the {self.max_bytes}-byte limit"}
-                ).encode()
+                body = json.dumps({"detail": f"request body over the {self.max_bytes}-byte limit"}).encode()
                 await send(
                     {
                         "type": "http.response.start",
@@ -283,9 +271,7 @@ class RequestSizeLimit:
             async def limited_receive() -> dict[str, Any]:
                 while True:
                     message = await receive()
-                    if message["type"] != "websocket.receive" or not self._too_large(
-                        message
-                    ):
+                    if message["type"] != "websocket.receive" or not self._too_large(message):
                         return message
                     error = {
                         "message": f"message over the {self.max_bytes}-byte limit",
@@ -304,9 +290,7 @@ class RequestSizeLimit:
 
     def _too_large(self, message: dict[str, Any]) -> bool:
         text = message.get("text")
-        if (
-            text is not None
-        ):  # a character is 1 to 4 bytes: encode only when it could matter
+        if text is not None:  # a character is 1 to 4 bytes: encode only when it could matter
             return len(text) > self.max_bytes or (
                 4 * len(text) > self.max_bytes and len(text.encode()) > self.max_bytes
             )
@@ -327,17 +311,11 @@ class ServerConfig:
 
     def __post_init__(self) -> None:
         if self.max_sessions < 1:
-            raise ValueError(
-                f"max_sessions must be at least 1, not {self.max_sessions}"
-            )
+            raise ValueError(f"max_sessions must be at least 1, not {self.max_sessions}")
         if self.idle_timeout_s is not None and self.idle_timeout_s <= 0:
-            raise ValueError(
-                f"idle_timeout_s must be positive or None, not {self.idle_timeout_s}"
-            )
+            raise ValueError(f"idle_timeout_s must be positive or None, not {self.idle_timeout_s}")
         if self.max_request_bytes < 1024:
-            raise ValueError(
-                f"max_request_bytes must be at least 1024, not {self.max_request_bytes}"
-            )
+            raise ValueError(f"max_request_bytes must be at least 1024, not {self.max_request_bytes}")
 
 
 def create_server_app(config: ServerConfig) -> Any:
@@ -392,9 +370,7 @@ def serve(config: ServerConfig) -> None:
 
 
 @contextlib.contextmanager
-def running_server(
-    config: ServerConfig, *, start_timeout_s: float = 60.0
-) -> Iterator[str]:
+def running_server(config: ServerConfig, *, start_timeout_s: float = 60.0) -> Iterator[str]:
     """Serve in a background thread of this process; yields the ``ws://host:port`` URL (``port=0``: any free port).
 
     For tests and notebooks; the server stops when the block ends.

@@ -35,6 +35,8 @@ def serve(args: argparse.Namespace) -> int:
             max_sessions=args.max_sessions,
             idle_timeout_s=args.idle_timeout or None,
             max_request_bytes=args.max_request_kb * 1024,
+            ray_workers=args.ray_workers,
+            ray_address=args.ray_address,
         )
         run_server(config)
     except (ValueError, OSError) as err:  # bad options, missing data, port in use
@@ -79,4 +81,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="put the gold SQL in info (scripted baselines and tests only)",
     )
+    parser.add_argument(
+        "--ray-workers",
+        type=int,
+        default=0,
+        help="run the sessions' envs on this many Ray actors (0: in process)",
+    )
+    parser.add_argument("--ray-address", help="Ray cluster to join (default: $RAY_ADDRESS, else a local Ray)")
     parser.set_defaults(func=serve)

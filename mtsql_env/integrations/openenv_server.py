@@ -24,7 +24,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,18 +113,21 @@ class MTSQLEnvironment(Environment[MTSQLAction, MTSQLObservation, MTSQLState]):
 
     Args:
         env_id: ``"MTSQL-CoSQL-v0"`` or ``"MTSQL-SParC-v0"``.
+        env_factory: builds the session's env instead (e.g. `mtsql_env.integrations.ray_pool.RayEnvPool.session`).
         **env_kwargs: ``gym.make`` keywords (``data_dir``, ``split``, ``mode``, ``reward``, ...).
     """
 
     SUPPORTS_CONCURRENT_SESSIONS = True  # every session builds its own env, executor and result cache
 
-    def __init__(self, env_id: str = "MTSQL-CoSQL-v0", **env_kwargs: Any) -> None:
+    def __init__(
+        self, env_id: str = "MTSQL-CoSQL-v0", env_factory: Callable[[], Any] | None = None, **env_kwargs: Any
+    ) -> None:
         import gymnasium as gym
 
         import mtsql_env  # noqa: F401 - registers the ids
 
         super().__init__()
-        self._env = gym.make(env_id, **env_kwargs)
+        self._env = env_factory() if env_factory is not None else gym.make(env_id, **env_kwargs)
         self._state = MTSQLState()
         self._started = False
         self._closed = False
@@ -308,6 +311,10 @@ class ServerConfig:
     max_sessions: int = 64
     idle_timeout_s: float | None = 300.0
     max_request_bytes: int = 256 * 1024
+    ray_workers: int = (
+        0  # > 0: sessions live on a `RayEnvPool` of this many actors instead of in this process
+    )
+    ray_address: str | None = None  # the Ray cluster to join (None: RAY_ADDRESS, else a local Ray)
 
     def __post_init__(self) -> None:
         if self.max_sessions < 1:
@@ -323,7 +330,16 @@ def create_server_app(config: ServerConfig) -> Any:
 
     One env is built here first, so a bad ``env_kwargs`` (no data, unknown split) fails at startup.
     """
-    factory = functools.partial(MTSQLEnvironment, config.env_id, **config.env_kwargs)
+    env_factory = None
+    if config.ray_workers:
+        import ray
+
+        from .ray_pool import RayEnvPool
+
+        if not ray.is_initialized():
+            ray.init(address=config.ray_address)
+        env_factory = RayEnvPool(config.env_id, config.ray_workers, **config.env_kwargs).session
+    factory = functools.partial(MTSQLEnvironment, config.env_id, env_factory=env_factory, **config.env_kwargs)
     factory().close()
     app = create_app(
         factory,

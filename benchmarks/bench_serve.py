@@ -118,12 +118,16 @@ def main() -> None:
                 else:
                     latencies, wall = in_process(sessions, args.episodes)
                 p50, p99 = 1000 * percentile(latencies, 50), 1000 * percentile(latencies, 99)
-                rows[where] = (p50, p99)
+                rows[where] = (p50, p99, len(latencies) / wall)
                 print(
                     f"{sessions:8d} {where:>10} {len(latencies):6d} {len(latencies) / wall:8.0f} {p50:7.2f} {p99:7.2f}"
                 )
             overhead = [rows["server"][i] - rows["in-process"][i] for i in (0, 1)]
             print(f"{sessions:8d} {'overhead':>10} {'':6} {'':8} {overhead[0]:7.2f} {overhead[1]:7.2f}")
+            added_ms = 1000 * (1 / rows["server"][2] - 1 / rows["in-process"][2])
+            print(
+                f"{'':8} {'':>10} added CPU+wait per step at full load: {added_ms:.2f} ms (1/steps_s difference)"
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -183,3 +186,49 @@ def test_bad_server_config_fails_early():
         running_server(ServerConfig(env_kwargs={"data_dir": "sample", "split": "x"}, port=0)),
     ):
         pass
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_mtsql_serve_command_serves_and_reports_bad_options_in_one_line():
+    port = _free_port()
+    command = [sys.executable, "-m", "mtsql_env.cli", "serve", "--data-dir", "sample", "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "mtsql serve did not start"
+                time.sleep(0.25)
+        with GenericEnvClient(base_url=f"ws://127.0.0.1:{port}").sync() as env:
+            result = env.reset(index=2)
+            assert result.observation["metadata"]["gold_sql"] is None  # not exposed by default
+            assert env.step({"text": "<execute>SELECT 1</execute>"}).metadata["execution"]["status"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mtsql_env.cli",
+            "serve",
+            "--data-dir",
+            "/no/such/folder",
+            "--port",
+            str(port),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().count("\n") == 0 and "/no/such/folder" in bad.stderr

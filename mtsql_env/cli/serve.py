@@ -9,6 +9,8 @@ from .run import add_env_arguments
 
 
 def serve(args: argparse.Namespace) -> int:
+    from mtsql_env.datasets import DataError
+
     try:
         from mtsql_env.integrations.openenv_server import ServerConfig
         from mtsql_env.integrations.openenv_server import serve as run_server
@@ -39,7 +41,7 @@ def serve(args: argparse.Namespace) -> int:
             ray_address=args.ray_address,
         )
         run_server(config)
-    except (ValueError, OSError) as err:  # bad options, missing data, port in use
+    except (ValueError, OSError, DataError) as err:  # bad options, missing or broken data, port in use
         if getattr(args, "debug", False):
             raise
         print(f"mtsql serve: {err}", file=sys.stderr)

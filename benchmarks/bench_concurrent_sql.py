@@ -112,7 +112,9 @@ def main() -> None:
         for threads in args.threads:
             pool = EnvStepPool(max_workers=threads)
             fresh(sub_pairs)
-            pool.step(sub_envs, [{"kind": "execute", "sql": "SELECT 1"}] * len(sub_envs))  # warm: connections open
+            pool.step(
+                sub_envs, [{"kind": "execute", "sql": "SELECT 1"}] * len(sub_envs)
+            )  # warm: connections open
             fresh(sub_pairs)
             wall_s, got = timed(pool.step, sub_envs, sub_actions)
             pool.close()

@@ -25,7 +25,9 @@ __all__ = ["UnicodeText"]
 class UnicodeText(spaces.Text):
     """A `Text` space whose values cross process boundaries intact, shared memory or not."""
 
-    def __init__(self, max_length: int, *, min_length: int = 1, charset: str = spaces.text.alphanumeric, seed=None):
+    def __init__(
+        self, max_length: int, *, min_length: int = 1, charset: str = spaces.text.alphanumeric, seed=None
+    ):
         # `Text` indexes its charset on every construction (0.15 s for the env's 65k characters, holding the
         # GIL); a server or env pool builds many envs, so the read-only tables are built once per charset.
         tables = _CHARSET_TABLES.get(charset) if isinstance(charset, str) else None

@@ -61,7 +61,9 @@ def test_concurrent_steps_equal_sequential_steps_on_cosql_dev():
     kwargs = {"data_dir": str(REAL_DATA_DIR), "split": "dev", "skip_missing_databases": True}
     sequential, concurrent = _turn_envs(24, **kwargs), _turn_envs(24, **kwargs)
     golds = [env.unwrapped._gold_sql for env in sequential]
-    actions = [{"kind": "execute", "sql": sql} for sql in golds] + [{"kind": "propose", "sql": sql} for sql in golds]
+    actions = [{"kind": "execute", "sql": sql} for sql in golds] + [
+        {"kind": "propose", "sql": sql} for sql in golds
+    ]
     for batch in (actions[:24], actions[24:], [{"kind": "answer"}] * 24):
         expected = [env.step(action) for env, action in zip(sequential, batch)]
         got = EnvStepPool(max_workers=8).step(concurrent, batch)
@@ -88,5 +90,9 @@ def test_async_tools_match_sync_tools_and_keep_each_envs_order():
 
     got = asyncio.run(gathered())
     assert [list(g) for g in got] == expected
-    assert [e.get_reward() for e in async_envs] == [e.get_reward() for e in sync_envs] == [pytest.approx(2.9)] * 3
+    assert (
+        [e.get_reward() for e in async_envs]
+        == [e.get_reward() for e in sync_envs]
+        == [pytest.approx(2.9)] * 3
+    )
     assert asyncio.iscoroutinefunction(AsyncMTSQLToolEnv.execute) and AsyncMTSQLToolEnv.execute.__doc__

@@ -124,6 +124,48 @@ def main() -> None:
             )
     for env in envs:
         env.close()
+    gil_check(envs[0].unwrapped.dataset.db_path(envs[0].unwrapped._dialogue.db_id))
+
+
+def gil_check(db_path: str) -> None:
+    """Does CPU-bound SQL run in parallel? The same query alone, then twice in two threads."""
+    import sqlite3
+    import threading
+
+    from mtsql_env.executor import ExecutorConfig, SQLiteExecutor
+
+    sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c"
+
+    def plain(handler: bool):
+        def run() -> None:
+            conn = sqlite3.connect(db_path, check_same_thread=False)
+            if handler:
+                conn.set_progress_handler(lambda: False, 1000)
+            conn.execute(sql).fetchall()
+            conn.close()
+
+        return run
+
+    executor = SQLiteExecutor(ExecutorConfig(timeout_s=60))
+
+    def in_threads(run, n: int) -> float:
+        threads = [threading.Thread(target=run) for _ in range(n)]
+        start = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return time.perf_counter() - start
+
+    print("\nCPU-bound query (1 alone, then 2 in 2 threads; 1.0x = fully parallel, 2.0x = serialised):")
+    for label, run in (
+        ("sqlite3, no progress handler", plain(False)),
+        ("sqlite3 + a Python progress handler", plain(True)),
+        ("SQLiteExecutor (its time limit)", lambda: executor.execute(db_path, sql)),
+    ):
+        one, two = in_threads(run, 1), in_threads(run, 2)
+        print(f"  {label:36s} {one:5.2f} s alone, {two:5.2f} s for two = {two / one:.2f}x")
+    executor.close()
 
 
 if __name__ == "__main__":

@@ -10,10 +10,9 @@ ray = pytest.importorskip("ray")
 from mtsql_agents.runner import run_agent, run_episode
 from mtsql_agents.scripted import OracleAgent
 from mtsql_agents.vector_runner import run_vector
+from test_serve_concurrency import ENV_KWARGS, play_in_process
 
 from mtsql_env.integrations.ray_pool import RayEnvPool, SessionLost
-
-ENV_KWARGS = {"data_dir": "sample", "expose_gold": True}
 
 pytestmark = pytest.mark.slow  # starting Ray and its actors takes ~20-40 s here
 
@@ -25,18 +24,6 @@ def pool():
     yield pool
     pool.close()
     ray.shutdown()
-
-
-def local_rewards(env: gym.Env, index: int) -> list[float]:
-    agent = OracleAgent()
-    observation, info = env.reset(options={"index": index})
-    agent.reset(observation, info)
-    rewards, done = [], False
-    while not done:
-        observation, reward, terminated, truncated, info = env.step(agent.act(observation, info))
-        rewards.append(reward)
-        done = terminated or truncated
-    return rewards
 
 
 def test_pool_rewards_equal_in_process_play(pool):
@@ -74,7 +61,7 @@ def test_a_killed_actor_loses_only_its_sessions(pool):
                 agents[index].act(observation, info)
             )
             rewards.append(reward)
-        assert rewards == local_rewards(local, index)
+        assert rewards == [reward for reward, _ in play_in_process(index)]
     lost = on_victim[0]  # a reset starts over on a live actor
     assert run_episode(lost, OracleAgent(), options={"index": 5}) == run_episode(
         local, OracleAgent(), options={"index": 5}
@@ -85,7 +72,7 @@ def test_server_sessions_on_the_ray_pool(pool):
     pytest.importorskip("openenv")
     import asyncio
 
-    from test_serve import play_in_process, play_remote
+    from test_serve import play_remote
 
     from mtsql_env.integrations.openenv_server import ServerConfig, running_server
 

@@ -11,7 +11,6 @@ import time
 import urllib.error
 import urllib.request
 
-import gymnasium as gym
 import pytest
 
 pytest.importorskip("openenv")
@@ -19,6 +18,7 @@ websockets = pytest.importorskip("websockets")
 
 from mtsql_agents.scripted import OracleAgent
 from openenv.core.generic_client import GenericEnvClient
+from test_serve_concurrency import ENV_KWARGS, play_in_process
 
 from mtsql_env.integrations.openenv_server import (
     MTSQLAction,
@@ -27,22 +27,7 @@ from mtsql_env.integrations.openenv_server import (
     running_server,
 )
 
-ENV_KWARGS = {"data_dir": "sample", "expose_gold": True}
 NUM_EPISODES = 44  # the sample's dev dialogues
-
-
-def play_in_process(index: int) -> list[tuple[float, dict]]:
-    env = gym.make("MTSQL-CoSQL-v0", **ENV_KWARGS)
-    agent = OracleAgent()
-    observation, info = env.reset(options={"index": index})
-    agent.reset(observation, info)
-    steps, done = [], False
-    while not done:
-        observation, reward, terminated, truncated, info = env.step(agent.act(observation, info))
-        steps.append((reward, info["reward_components"]))
-        done = terminated or truncated
-    env.close()
-    return steps
 
 
 async def play_remote(url: str, index: int) -> list[tuple[float, dict]]:

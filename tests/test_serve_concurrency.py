@@ -14,6 +14,24 @@ from mtsql_trainers.environment import AsyncMTSQLToolEnv, MTSQLToolEnv
 
 from mtsql_env.parallel import EnvStepPool, make_threaded_vec
 
+ENV_KWARGS = {"data_dir": "sample", "expose_gold": True}
+
+
+def play_in_process(index: int) -> list[tuple[float, dict]]:
+    """The oracle's (reward, components) per step of sample episode ``index``, in process (shared by the serve/Ray tests)."""
+    env = gym.make("MTSQL-CoSQL-v0", **ENV_KWARGS)
+    agent = OracleAgent()
+    observation, info = env.reset(options={"index": index})
+    agent.reset(observation, info)
+    steps, done = [], False
+    while not done:
+        observation, reward, terminated, truncated, info = env.step(agent.act(observation, info))
+        steps.append((reward, info["reward_components"]))
+        done = terminated or truncated
+    env.close()
+    return steps
+
+
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
 

@@ -113,7 +113,8 @@ def run_vector(
 
     Args:
         envs: a ``gymnasium.vector.VectorEnv`` of MTSQL envs (``gym.make_vec(..., vectorization_mode=...)``);
-            for async envs keep ``shared_memory`` off or use the package's `UnicodeText` spaces.
+            for async envs keep ``shared_memory`` off or use the package's `UnicodeText` spaces;
+            `mtsql_env.parallel.make_threaded_vec` steps the sub-envs in threads, so their SQL overlaps.
         agent: any `Agent`; one with ``supports_slots`` is served in one ``act_batch`` call per step.
         episodes: how many episodes, by index from 0 (capped at the env's episode count).
         seed: seeds the sub-envs on the first reset (sub-env ``i`` gets ``seed + i``).

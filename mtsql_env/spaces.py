@@ -25,6 +25,23 @@ __all__ = ["UnicodeText"]
 class UnicodeText(spaces.Text):
     """A `Text` space whose values cross process boundaries intact, shared memory or not."""
 
+    def __init__(
+        self, max_length: int, *, min_length: int = 1, charset: str = spaces.text.alphanumeric, seed=None
+    ):
+        # `Text` indexes its charset on every construction (0.15 s for the env's 65k characters, holding the
+        # GIL); a server or env pool builds many envs, so the read-only tables are built once per charset.
+        tables = _CHARSET_TABLES.get(charset) if isinstance(charset, str) else None
+        if tables is None:
+            super().__init__(max_length, min_length=min_length, charset=charset, seed=seed)
+            if isinstance(charset, str):
+                _CHARSET_TABLES[charset] = (self._char_set, self._char_list, self._char_index, self._char_str)
+            return
+        super().__init__(max_length, min_length=min_length, charset="", seed=seed)
+        self._char_set, self._char_list, self._char_index, self._char_str = tables
+
+
+_CHARSET_TABLES: dict[str, tuple[frozenset[str], tuple[str, ...], dict[str, np.int32], str]] = {}
+
 
 @create_shared_memory.register(UnicodeText)
 def _create(space: UnicodeText, n: int = 1, ctx: ModuleType = mp) -> Any:

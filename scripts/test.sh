@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 # torch is pinned in the same command so pip takes the CPU build, not a multi-GB CUDA one.
-.venv/bin/python -m pip install -q "torch==2.13.0" -e ".[test,train,openai,plots,verifiers,skyrl]"
+.venv/bin/python -m pip install -q "torch==2.13.0" -e ".[test,train,openai,plots,verifiers,skyrl,serve,ray]"
 .venv/bin/python -m pytest -q "$@"
 
 # --- vLLM tests (tests/test_backend_vllm.py) in their own venv -------------------------------------------

@@ -17,6 +17,7 @@ rewards, i.e. the preset's turn total (``process`` or ``outcome``); the componen
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from mtsql_env.rewards import COMPONENTS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MTSQLToolEnv", "make_environment_factory", "ENDED_FEEDBACK"]
+__all__ = ["ENDED_FEEDBACK", "AsyncMTSQLToolEnv", "MTSQLToolEnv", "make_environment_factory"]
 
 #: What a tool returns once the rollout's episode is over (the env is not stepped again).
 ENDED_FEEDBACK = "The turn is over: no further tool calls are needed."
@@ -175,8 +176,44 @@ class MTSQLToolEnv:
         self._env.close()
 
 
-def make_environment_factory(env_id: str = "MTSQL-CoSQL-v0", **env_kwargs: Any) -> Callable[[], MTSQLToolEnv]:
+def _in_thread(tool: Callable[..., str]) -> Callable[..., Any]:
+    """The coroutine twin of a sync tool: same name, signature and docstring (so the same tool schema)."""
+
+    @functools.wraps(tool)
+    async def run(self: AsyncMTSQLToolEnv, *args: Any, **kwargs: Any) -> str:
+        async with self._step_lock:  # one env: calls gathered together still step in the order they came
+            return await asyncio.to_thread(tool, self, *args, **kwargs)
+
+    return run
+
+
+class AsyncMTSQLToolEnv(MTSQLToolEnv):
+    """`MTSQLToolEnv` whose tools are coroutines that run the env's step (and its SQL) in a worker thread.
+
+    TRL runs async tools on its event loop with ``asyncio.gather``; in TRL 1.16 ``_tool_call_loop`` gathers
+    the calls of *one* completion only, and goes through the batch's completions one after another. A
+    completion's calls are steps of one env, which must stay in order, so there they do not overlap; what
+    this class buys there is a free event loop. Code that gathers across rollouts (``asyncio.gather`` over
+    many envs' tools, TRL's async GRPO harness) gets their SQL running in parallel.
+    """
+
+    def __init__(self, env_id: str = "MTSQL-CoSQL-v0", **env_kwargs: Any) -> None:
+        super().__init__(env_id, **env_kwargs)
+        self._step_lock = asyncio.Lock()
+
+    propose = _in_thread(MTSQLToolEnv.propose)
+    execute = _in_thread(MTSQLToolEnv.execute)
+    verify = _in_thread(MTSQLToolEnv.verify)
+    correct = _in_thread(MTSQLToolEnv.correct)
+    answer = _in_thread(MTSQLToolEnv.answer)
+
+
+def make_environment_factory(
+    env_id: str = "MTSQL-CoSQL-v0", *, async_tools: bool = False, **env_kwargs: Any
+) -> Callable[[], MTSQLToolEnv]:
     """A zero-argument factory for ``GRPOTrainer(environment_factory=...)``; each call builds one env.
+
+    ``async_tools=True`` builds `AsyncMTSQLToolEnv` (coroutine tools that run their SQL in a thread).
 
     Example:
         >>> factory = make_environment_factory(data_dir="sample", split="train")
@@ -188,4 +225,4 @@ def make_environment_factory(env_id: str = "MTSQL-CoSQL-v0", **env_kwargs: Any) 
         >>> env.answer(), env.get_reward(), env.done
         ('Answer committed.', 2.8, True)
     """
-    return functools.partial(MTSQLToolEnv, env_id, **env_kwargs)
+    return functools.partial(AsyncMTSQLToolEnv if async_tools else MTSQLToolEnv, env_id, **env_kwargs)

@@ -218,6 +218,8 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
     """
     from mtsql_agents.backends.base import GenerationConfig
 
+    from mtsql_env.parallel import EnvStepPool
+
     from .rollout import RolloutCollector
 
     episodes = {}
@@ -228,6 +230,7 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
         episodes.setdefault(_prompt_key(row["prompt"]), options)
     env_factory = make_environment_factory(config.env_id, **config.env_make_kwargs())
     envs: list[Any] = []
+    step_pool = EnvStepPool()  # one pool for every call: its threads keep their SQLite connections
 
     calls = itertools.count()  # a fresh sampling seed per call, so groups do not repeat across steps
 
@@ -250,6 +253,7 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
             max_steps=config.max_steps_per_turn if config.episode_mode == "turn" else None,
             agent_kwargs={"few_shot": config.few_shot, "native_tools": True},
             seed=config.seed * 1_000_003 + next(calls),
+            step_pool=step_pool,
         )
         specs = []
         for prompt in prompts:

@@ -53,6 +53,8 @@ from mtsql_agents.backends.base import Conversation, Generation, GenerationConfi
 from mtsql_agents.backends.transformers_backend import TransformersBackend
 from mtsql_agents.llm import LLMAgent
 
+from mtsql_env.parallel import EnvStepPool
+
 if TYPE_CHECKING:
     import gymnasium as gym
     import torch
@@ -266,6 +268,7 @@ class RolloutCollector:
             code is the one evaluation uses.
         seed: with sampling, each generation call gets the next seed of a generator seeded with this, so a
             run is reproducible and successive calls draw different samples (None: the config's own seed).
+        step_pool: steps a batch's envs in threads (default: a new `mtsql_env.parallel.EnvStepPool`).
     """
 
     def __init__(
@@ -279,6 +282,7 @@ class RolloutCollector:
         max_episode_tokens: int = 8192,
         agent_kwargs: dict[str, Any] | None = None,
         seed: int | None = 0,
+        step_pool: EnvStepPool | None = None,
     ) -> None:
         if not envs:
             raise ValueError("RolloutCollector needs at least one environment")
@@ -298,6 +302,7 @@ class RolloutCollector:
         self.max_steps = max_steps
         self.max_episode_tokens = max_episode_tokens
         self.stats = RolloutStats()
+        self.step_pool = step_pool if step_pool is not None else EnvStepPool()
         self._seeds = None if seed is None or config.greedy else random.Random(seed)
 
     @property
@@ -348,11 +353,11 @@ class RolloutCollector:
                 self.backend.record_reply(step.slot, step.generation)
                 state[step.slot]["replies"].append(step.generation)
                 self.stats.generated_tokens += len(step.generation.token_ids or [])
-            for slot, action in zip(slots, actions):
+            t0 = time.perf_counter()  # the batch's steps run at once: their SQL overlaps (see mtsql_env.parallel)
+            stepped = self.step_pool.step([self.envs[s] for s in slots], actions)
+            self.stats.env_s += time.perf_counter() - t0
+            for slot, (obs, reward, terminated, truncated, info) in zip(slots, stepped):
                 episode = state[slot]
-                t0 = time.perf_counter()
-                obs, reward, terminated, truncated, info = self.envs[slot].step(action)
-                self.stats.env_s += time.perf_counter() - t0
                 self.stats.env_steps += 1
                 episode["rewards"].append(float(reward))
                 episode["components"].append(dict(info.get("reward_components") or {}))

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mtsql_env import install_hint
 from mtsql_env.evaluation.evaluator import HARDNESS_LEVELS, TURN_BUCKETS, EvaluatorConfig, summarize
 from mtsql_env.rewards import COMPONENTS
 
@@ -305,10 +306,10 @@ def write_report(out_dir: str | os.PathLike[str], result: Mapping[str, Any]) -> 
         written = plot_accuracy(result, out_dir / "plots")
         plots = {title: os.path.relpath(path, out_dir) for title, path in written.items()}
     except ImportError:
-        logger.warning('matplotlib is not installed: no plots (pip install "mtsql[plots]")')
+        logger.warning("matplotlib is not installed: no plots (" + install_hint("plots") + ")")
     text = render_report(result, plots)
     if not plots:
-        text += '\nPlots were skipped: matplotlib is not installed (`pip install "mtsql[plots]"`).\n'
+        text += "\nPlots were skipped: matplotlib is not installed (`" + install_hint("plots") + "`).\n"
     path = out_dir / "report.md"
     path.write_text(text, encoding="utf-8")
     return path

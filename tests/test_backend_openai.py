@@ -22,7 +22,7 @@ from mtsql_agents.llm import LLMAgent
 from mtsql_env.actions import TOOL_SCHEMAS
 
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("openai") is None, reason='needs the openai package: pip install "mtsql[openai]"'
+    importlib.util.find_spec("openai") is None, reason='needs the openai package: pip install -e ".[openai]"'
 )
 
 Responder = Callable[[dict[str, Any]], dict[str, Any]]

@@ -36,7 +36,7 @@ def test_train_without_a_trainer_prints_help(capsys) -> None:
 def test_missing_extra_names_the_install_command(monkeypatch) -> None:
     broken = train_cli.TrainerSpec("mtsql_trainers.not_there", "train_x", (), "x")
     monkeypatch.setitem(train_cli.TRAINERS, "sft", broken)
-    with pytest.raises(ImportError, match=r'pip install "mtsql\[train\]"'):
+    with pytest.raises(ImportError, match=r'pip install "mtsql-gym\[train\]"'):
         main(["train", "sft"])
 
 

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mtsql_env import install_hint
+
 logger = logging.getLogger(__name__)
 
-TRAIN_EXTRA = 'pip install "mtsql[train]"'
+TRAIN_EXTRA = install_hint("train")
 #: The ``model_name_or_path`` that builds the tiny test model (same value as `mtsql_trainers.sft_config.TINY_MODEL`).
 TINY_MODEL = "mtsql-tiny"
 

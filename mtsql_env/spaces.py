@@ -25,6 +25,10 @@ __all__ = ["UnicodeText"]
 class UnicodeText(spaces.Text):
     """A `Text` space whose values cross process boundaries intact, shared memory or not."""
 
+    def __repr__(self) -> str:
+        """One short line: `Text`'s own repr spells out the whole charset (65,536 characters here)."""
+        return f"UnicodeText({self.min_length}, {self.max_length}, charset=<{len(self.character_set)} characters>)"
+
 
 @create_shared_memory.register(UnicodeText)
 def _create(space: UnicodeText, n: int = 1, ctx: ModuleType = mp) -> Any:

@@ -56,6 +56,18 @@ def test_trainer_help_lists_every_config_field(capsys) -> None:
 
 
 @needs_train
+def test_grpo_help_lists_the_mtsql_fields_first(capsys) -> None:
+    assert main(["train", "grpo", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0] == "usage: mtsql train grpo [--config FILE.yaml] [--key value ...]"
+    mtsql_at, inherited_at = text.index("mtsql options (MTSQLGRPOConfig):"), text.index("inherited options")
+    assert mtsql_at < inherited_at
+    for flag in ("--env_id", "--data_dir", "--reward_preset", "--rollout_mode", "--config"):  # mtsql's own
+        assert mtsql_at < text.index(f"  {flag} ") < inherited_at, flag
+    assert text.index("  --output_dir ") > inherited_at and text.index("  --learning_rate ") > inherited_at
+
+
+@needs_train
 @pytest.mark.parametrize("name", ["grpo", "ppo", "sft"])
 def test_cpu_quick_configs_parse_into_the_trainer_configs(name: str) -> None:
     _, configs = train_cli.load_trainer(name)

@@ -40,7 +40,9 @@ def main() -> None:
     if args.data_dir == "sample":
         dataset = load_sample("dev")
     else:
-        dataset = load_dataset("cosql", "dev", args.data_dir, skip_missing_databases=True, fallback_to_sample=True)
+        dataset = load_dataset(
+            "cosql", "dev", args.data_dir, skip_missing_databases=True, fallback_to_sample=True
+        )
     print(f"data: {dataset.source} dev, {len(dataset.dialogues)} dialogues, {dataset.num_turns} turns")
 
     pairs = [(b.query, a.query) for d in dataset.dialogues for a, b in zip(d.turns, d.turns[1:])]
@@ -70,7 +72,9 @@ def main() -> None:
         for sql, gold, schema, kmap in prepared:
             match_prepared(sql, gold, schema, kmap)
 
-    print(f"exact match: {_best_us(matches, len(prepared), args.repeat):.0f} µs per prediction ({len(prepared)} golds)")
+    print(
+        f"exact match: {_best_us(matches, len(prepared), args.repeat):.0f} µs per prediction ({len(prepared)} golds)"
+    )
 
 
 if __name__ == "__main__":

@@ -206,7 +206,7 @@ def test_missing_openai_package_names_the_extra(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "openai", None)
     from mtsql_agents.backends.openai_backend import OpenAIBackend
 
-    with pytest.raises(ImportError, match=r'pip install "mtsql\[openai\]"'):
+    with pytest.raises(ImportError, match=r'pip install "mtsql-gym\[openai\]"'):
         OpenAIBackend("m", "http://127.0.0.1:1/v1")
 
 

@@ -70,7 +70,7 @@ def runnable_blocks(paths: list[Path] = DOC_FILES) -> list[Block]:
     for path in paths:
         lines = path.read_text(encoding="utf-8").splitlines()
         for i, line in enumerate(lines):
-            if "<!-- runnable" not in line:
+            if not line.startswith("<!-- runnable"):
                 continue
             match = MARKER.match(line.strip())
             assert match, f"{path.name}:{i + 1}: malformed marker {line!r}"

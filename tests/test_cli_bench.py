@@ -262,7 +262,7 @@ def test_report_labels_every_bar_and_explains_the_reward_ceiling(sample_bench) -
 def test_the_sample_warning_is_logged_once_and_never_when_asked_for(monkeypatch, tmp_path, caplog) -> None:
     import gymnasium as gym
 
-    import mtsql_env.datasets as datasets
+    from mtsql_env import datasets
 
     for var in ("MTSQL_DATA_DIR", "MTSQL_COSQL_DIR", "MTSQL_SPARC_DIR"):
         monkeypatch.delenv(var, raising=False)

@@ -18,6 +18,6 @@ cd "$work"
 "$work/venv/bin/mtsql" --help | head -3
 "$work/venv/bin/python" -c "import importlib.metadata as m; print('installed', m.distribution('mtsql-gym').name, m.version('mtsql-gym'))"
 "$work/venv/bin/mtsql" bench --env MTSQL-CoSQL-v0 --data-dir sample --agent oracle --agent previous-turn \
-    --agent noisy --agent noisy-no-correct --out "$work/runs/sample" --no-progress | tail -7
+    --agent noisy --agent noisy-no-correct --out "$work/runs/sample" --no-progress | tail -10
 test -s "$work/runs/sample/report.md" && test -s "$work/runs/sample/plots/accuracy_by_turn.png"
 echo "wheel check ok"

@@ -23,10 +23,14 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from mtsql_env import install_hint
 from mtsql_env.evaluation.evaluator import HARDNESS_LEVELS, TURN_BUCKETS, EvaluatorConfig, summarize
 from mtsql_env.rewards import COMPONENTS
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 logger = logging.getLogger(__name__)
 
@@ -142,12 +146,26 @@ HEADLINE = (
 
 
 def format_bench_table(summaries: Mapping[str, Mapping[str, Any]]) -> str:
-    """The headline numbers, one row per agent, as plain text."""
+    """The headline numbers, one row per agent, as plain text (``mtsql bench`` and ``mtsql run``).
+
+    Columns are `HEADLINE`'s titles, the same words as ``report.md``; a column no summary has is left out.
+    """
+    columns = [column for column in HEADLINE if all(column[0] in s for s in summaries.values())]
     width = max([len("agent"), *(len(name) for name in summaries)]) + 2
-    header = "agent".ljust(width) + "".join(title.rjust(13) for _, title, _ in HEADLINE)
+    header = "agent".ljust(width) + "".join(title.rjust(13) for _, title, _ in columns)
     lines = [header, "-" * len(header)]
     for name, summary in summaries.items():
-        lines.append(name.ljust(width) + "".join(fmt.format(summary[key]).rjust(13) for key, _, fmt in HEADLINE))
+        lines.append(name.ljust(width) + "".join(fmt.format(summary[key]).rjust(13) for key, _, fmt in columns))
+    return "\n".join(lines)
+
+
+def format_components_table(summaries: Mapping[str, Mapping[str, Any]]) -> str:
+    """Mean reward per turn, component by component, one row per agent, as plain text."""
+    width = max([len("agent"), *(len(name) for name in summaries)]) + 2
+    header = "agent".ljust(width) + "".join(c.rjust(15) for c in COMPONENTS)
+    lines = [header, "-" * len(header)]
+    for name, summary in summaries.items():
+        lines.append(name.ljust(width) + "".join(f"{summary['reward_' + c]:.3f}".rjust(15) for c in COMPONENTS))
     return "\n".join(lines)
 
 
@@ -204,6 +222,9 @@ def render_report(result: Mapping[str, Any], plots: Mapping[str, str] | None = N
             [f"`{name}`", *(fmt.format(s[key]) for key, _, fmt in HEADLINE), str(s["prompt_tokens"]), str(s["gold_errors"])]
         )
     lines += [_md_table(header, rows), ""]
+    ceiling = _reward_ceiling_note(env_kwargs.get("reward", "process"), data["dialogues"], data["turns"])
+    if ceiling:
+        lines += [ceiling, ""]
     lines += ["## Accuracy by hardness (%)", "", _bucket_table(agents, "by_hardness", (*HARDNESS_LEVELS, "all"), "hardness"), ""]
     lines += ["## Accuracy by turn (%)", "", _bucket_table(agents, "by_turn", TURN_BUCKETS, "turn"), ""]
     if plots:
@@ -246,6 +267,25 @@ def render_report(result: Mapping[str, Any], plots: Mapping[str, str] | None = N
     return "\n".join(lines)
 
 
+def _reward_ceiling_note(reward: Any, dialogues: int, turns: int) -> str:
+    """Why a perfect agent's reward/turn is below the sum of the weights: first turns have no memory verdict."""
+    from mtsql_env.rewards import RewardConfig
+
+    try:
+        weights = RewardConfig.from_preset(reward)
+    except (TypeError, ValueError):
+        return ""
+    if not weights.coherence or not turns:
+        return ""
+    best = weights.exec_match + weights.exact_match + weights.exec_verify + weights.coherence + weights.generation
+    ceiling = best - weights.coherence * dialogues / turns
+    return (
+        f"reward/turn is at most {ceiling:.3f} here, not {best:g}: a dialogue's first turn has no earlier turn to "
+        f"check coherence against, so its {dialogues} first turns (of {turns}) earn no memory verdict "
+        f"({best:g} - {weights.coherence:g} x {dialogues}/{turns})."
+    )
+
+
 # --- plots --------------------------------------------------------------------------------------------
 
 
@@ -257,41 +297,55 @@ def plot_accuracy(result: Mapping[str, Any], folder: str | os.PathLike[str]) -> 
         display and no global pyplot state are involved.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    agents = result["agents"]
-    sample = " (bundled SAMPLE data)" if result["dataset"]["is_sample"] else ""
     written: dict[str, str] = {}
     for key, buckets, title, filename in (
         ("by_turn", TURN_BUCKETS, "Accuracy by turn", "accuracy_by_turn.png"),
         ("by_hardness", HARDNESS_LEVELS, "Accuracy by hardness", "accuracy_by_hardness.png"),
     ):
-        figure = Figure(figsize=(10, 4), dpi=100)
+        figure = accuracy_figure(result, key, buckets, title)
         FigureCanvasAgg(figure)
-        axes = figure.subplots(1, 2, sharey=True)
-        width = 0.8 / max(1, len(agents))
-        for ax, metric in zip(axes, ("EX", "EM")):
-            for k, (name, entry) in enumerate(agents.items()):
-                values = [100 * (entry["summary"][key][b][metric] or 0.0) for b in buckets]
-                ax.bar([i + (k - (len(agents) - 1) / 2) * width for i in range(len(buckets))], values, width, label=name)
-            ax.set_xticks(range(len(buckets)))
-            counts = next(iter(agents.values()))["summary"][key] if agents else {}
-            ax.set_xticklabels([f"{b}\n(n={counts[b]['count']})" if counts else b for b in buckets])
-            ax.set_title(metric)
-            ax.set_ylim(0, 105)
-            ax.grid(axis="y", alpha=0.3)
-        axes[0].set_ylabel("accuracy (%)")
-        handles, labels = axes[0].get_legend_handles_labels()
-        figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4) or 1, fontsize="small")
-        figure.suptitle(title + sample)
-        rows = (len(labels) + 3) // 4
-        figure.tight_layout(rect=(0, 0.06 * rows, 1, 1))
         path = folder / filename
         figure.savefig(path, format="png")
         written[title] = str(path)
     return written
+
+
+def accuracy_figure(result: Mapping[str, Any], key: str, buckets: Sequence[str], title: str) -> Figure:
+    """EX and EM side by side, one bar per agent and bucket, each bar labelled with its value.
+
+    The labels matter: a 0% bar has no height, so without its "0" an agent at zero looks missing. An empty
+    bucket (no turns) is labelled "–".
+    """
+    from matplotlib.figure import Figure
+
+    agents = result["agents"]
+    sample = " (bundled SAMPLE data)" if result["dataset"]["is_sample"] else ""
+    figure = Figure(figsize=(10, 4), dpi=100)
+    axes = figure.subplots(1, 2, sharey=True)
+    width = 0.8 / max(1, len(agents))
+    for ax, metric in zip(axes, ("EX", "EM")):
+        for k, (name, entry) in enumerate(agents.items()):
+            raw = [entry["summary"][key][b][metric] for b in buckets]
+            values = [100 * (v or 0.0) for v in raw]
+            bars = ax.bar([i + (k - (len(agents) - 1) / 2) * width for i in range(len(buckets))], values, width, label=name)
+            labels = ["–" if v is None else f"{100 * v:.0f}" for v in raw]
+            ax.bar_label(bars, labels=labels, padding=1, fontsize="x-small")
+        ax.set_xticks(range(len(buckets)))
+        counts = next(iter(agents.values()))["summary"][key] if agents else {}
+        ax.set_xticklabels([f"{b}\n(n={counts[b]['count']})" if counts else b for b in buckets])
+        ax.set_title(metric)
+        ax.set_ylim(0, 112)  # room for the labels above a 100% bar
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("accuracy (%)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="lower center", ncol=min(len(labels), 4) or 1, fontsize="small")
+    figure.suptitle(title + sample)
+    rows = (len(labels) + 3) // 4
+    figure.tight_layout(rect=(0, 0.06 * rows, 1, 1))
+    return figure
 
 
 def write_report(out_dir: str | os.PathLike[str], result: Mapping[str, Any]) -> Path:
@@ -305,10 +359,10 @@ def write_report(out_dir: str | os.PathLike[str], result: Mapping[str, Any]) -> 
         written = plot_accuracy(result, out_dir / "plots")
         plots = {title: os.path.relpath(path, out_dir) for title, path in written.items()}
     except ImportError:
-        logger.warning('matplotlib is not installed: no plots (pip install "mtsql[plots]")')
+        logger.warning("matplotlib is not installed: no plots (" + install_hint("plots") + ")")
     text = render_report(result, plots)
     if not plots:
-        text += '\nPlots were skipped: matplotlib is not installed (`pip install "mtsql[plots]"`).\n'
+        text += "\nPlots were skipped: matplotlib is not installed (`" + install_hint("plots") + "`).\n"
     path = out_dir / "report.md"
     path.write_text(text, encoding="utf-8")
     return path

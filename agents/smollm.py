@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from mtsql_env import install_hint
+
 logger = logging.getLogger("mtsql_agents.smollm")  # the same name when run with -m
 
 __all__ = ["GGUF_FILE", "PACKAGE", "export_smollm", "find_gguf", "main"]
@@ -86,7 +88,7 @@ def export_smollm(folder: str | Path, *, overwrite: bool = False) -> Path:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError as err:
-        raise ImportError('export_smollm needs torch and transformers: pip install "mtsql[train]"') from err
+        raise ImportError("export_smollm needs torch and transformers: " + install_hint("train")) from err
     start = time.perf_counter()
     source, name = str(gguf_path.parent), gguf_path.name
     tokenizer = AutoTokenizer.from_pretrained(source, gguf_file=name)

@@ -32,6 +32,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mtsql_env import install_hint
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["CHAT_TEMPLATE", "TinyModelConfig", "build_tiny_model"]
@@ -151,7 +153,7 @@ def build_tiny_model(folder: str | Path, *, seed: int = 0, config: TinyModelConf
         import torch
         from transformers import Qwen2Config, Qwen2ForCausalLM
     except ImportError as err:  # pragma: no cover - depends on the install
-        raise ImportError('the tiny model needs torch and transformers: pip install "mtsql[train]"') from err
+        raise ImportError("the tiny model needs torch and transformers: " + install_hint("train")) from err
 
     cfg = config or TinyModelConfig()
     folder = Path(folder)

@@ -33,6 +33,7 @@ import time
 
 import gymnasium as gym
 
+from mtsql_env import install_hint
 from mtsql_env.actions import Action
 
 from .base import ActionLike, Agent
@@ -447,7 +448,7 @@ def load_trajectory_dataset(paths: str | os.PathLike[str] | Sequence[str | os.Pa
     try:
         import datasets
     except ImportError as err:  # pragma: no cover - depends on the install
-        raise ImportError('load_trajectory_dataset needs `datasets`: pip install "mtsql[train]"') from err
+        raise ImportError("load_trajectory_dataset needs `datasets`: " + install_hint("train")) from err
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     rows = [dataset_row(t) for path in paths for t in iter_trajectories(path)]

@@ -11,7 +11,10 @@ from gymnasium.envs.registration import register, registry
 
 __version__ = "0.1.0"
 
-__all__ = ["ENV_IDS", "MTSQLEnv", "EnvConfig", "RewardConfig", "Action"]
+__all__ = ["ENV_IDS", "MTSQLEnv", "EnvConfig", "RewardConfig", "Action", "DISTRIBUTION", "install_hint"]
+
+#: The name on the package registry (``mtsql`` there is an unrelated project); the command stays ``mtsql``.
+DISTRIBUTION = "mtsql-gym"
 
 ENV_IDS = ("MTSQL-CoSQL-v0", "MTSQL-SParC-v0")
 
@@ -19,6 +22,15 @@ ENV_IDS = ("MTSQL-CoSQL-v0", "MTSQL-SParC-v0")
 for _env_id, _benchmark in zip(ENV_IDS, ("cosql", "sparc")):
     if _env_id not in registry:
         register(id=_env_id, entry_point="mtsql_env.env:MTSQLEnv", kwargs={"benchmark": _benchmark})
+
+
+def install_hint(extra: str) -> str:
+    """How to get an optional extra, for a release and for a clone (one wording for every error message).
+
+    >>> install_hint("plots")
+    'pip install "mtsql-gym[plots]" (from a clone: pip install -e ".[plots]")'
+    """
+    return f'pip install "{DISTRIBUTION}[{extra}]" (from a clone: pip install -e ".[{extra}]")'
 
 
 def __getattr__(name: str):  # PEP 562: keep `import mtsql_env` light

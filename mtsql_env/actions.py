@@ -3,7 +3,8 @@
 An action is one of five kinds (`ActionKind`). It reaches the environment in one of three equivalent
 forms, so a script, a chat model and a tool-calling API can all drive it:
 
-1. typed: an `Action`, or a dict such as ``{"kind": "execute", "sql": "SELECT ..."}``;
+1. typed: an `Action`, a dict such as ``{"kind": "execute", "sql": "SELECT ..."}``, or a tool-call dict
+   (``{"name": ..., "arguments": {...} or a JSON string}``, bare or OpenAI's ``{"function": {...}}``);
 2. the tag grammar, with free text (thinking) allowed before the action::
 
        <propose>SELECT name FROM singer</propose>
@@ -269,10 +270,14 @@ def parse_action(action: Action | Mapping[str, Any] | str) -> tuple[Action, int]
         (Action(kind=<ActionKind.VERIFY: 'verify'>, sql=None, target=<Target.MEMORY: 'memory'>, verdict=<Verdict.FAIL: 'fail'>), 0)
         >>> parse_action({"kind": "propose", "sql": "SELECT 1"})[0].sql
         'SELECT 1'
+        >>> parse_action({"name": "execute", "arguments": '{"sql": "SELECT 2"}'})[0].sql  # an OpenAI tool call
+        'SELECT 2'
     """
     if isinstance(action, Action):
         return action, 0
     if isinstance(action, Mapping):
+        if "kind" not in action and ("name" in action or "function" in action):  # the tool-call shape
+            return _action_from_tool_call(action), 0
         return _action_from_mapping(action), 0
     actions = parse_actions(action)
     return actions[0], len(actions) - 1

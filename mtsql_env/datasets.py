@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+_fallback_warned = False  # the sample-fallback warning is logged once per process
 
 #: Benchmarks this module can load.
 BENCHMARKS = ("cosql", "sparc")
@@ -761,7 +762,11 @@ def load_dataset(
     release = find_release(benchmark, data_dir, cache_dir=cache_dir)
     if release is None:
         if fallback_to_sample and data_dir is None and not configured_locations(benchmark):
-            logger.warning(
+            # Once per process: a vector env or a bench makes many envs, and one warning says it all.
+            global _fallback_warned
+            log = logger.debug if _fallback_warned else logger.warning
+            _fallback_warned = True
+            log(
                 "No %s release found; using the small bundled sample (%s split) instead. Results on it are "
                 "not benchmark numbers. Install the release with `mtsql data install`.",
                 _DISPLAY[benchmark],

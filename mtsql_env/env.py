@@ -189,8 +189,6 @@ class MTSQLEnv(gym.Env[str, str]):
             )
         if not self.dataset.dialogues:
             raise ValueError(f"{self.dataset.source} {cfg.split} has no dialogues to play")
-        if self.dataset.is_sample:
-            logger.warning("MTSQL env runs on the bundled sample dataset, not the real %s release", cfg.benchmark)
         self.observation_space = UnicodeText(MAX_OBSERVATION_CHARS, min_length=0, charset=TEXT_CHARSET)
         self.action_space = UnicodeText(MAX_ACTION_CHARS, min_length=0, charset=TEXT_CHARSET)
         self.reward_config = cfg.reward

@@ -39,6 +39,10 @@ class UnicodeText(spaces.Text):
         super().__init__(max_length, min_length=min_length, charset="", seed=seed)
         self._char_set, self._char_list, self._char_index, self._char_str = tables
 
+    def __repr__(self) -> str:
+        """One short line: `Text`'s own repr spells out the whole charset (65,536 characters here)."""
+        return f"UnicodeText({self.min_length}, {self.max_length}, charset=<{len(self.character_set)} characters>)"
+
 
 _CHARSET_TABLES: dict[str, tuple[frozenset[str], tuple[str, ...], dict[str, np.int32], str]] = {}
 

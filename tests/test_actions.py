@@ -44,6 +44,25 @@ def test_typed_and_dict_forms_and_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
+    "call",
+    [
+        {"name": "execute", "arguments": {"sql": "SELECT 1"}},
+        {"name": "execute", "arguments": '{"sql": "SELECT 1"}'},  # OpenAI sends arguments as a JSON string
+        {"id": "call_0", "type": "function", "function": {"name": "execute", "arguments": '{"sql": "SELECT 1"}'}},
+    ],
+)
+def test_a_tool_call_dict_is_accepted_like_its_json(call: dict) -> None:
+    assert parse_action(call)[0] == parse_action(json.dumps(call))[0] == Action("execute", sql="SELECT 1")
+
+
+def test_a_bad_tool_call_dict_is_a_parse_error() -> None:
+    with pytest.raises(ActionParseError, match="unknown kind"):
+        parse_action({"name": "drop", "arguments": {}})
+    with pytest.raises(ActionParseError, match="malformed JSON"):
+        parse_action({"name": "execute", "arguments": '{"sql": '})
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("", "no action found"),

@@ -22,7 +22,7 @@ from mtsql_agents.llm import LLMAgent
 from mtsql_env.actions import TOOL_SCHEMAS
 
 pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("openai") is None, reason='needs the openai package: pip install "mtsql[openai]"'
+    importlib.util.find_spec("openai") is None, reason='needs the openai package: pip install -e ".[openai]"'
 )
 
 Responder = Callable[[dict[str, Any]], dict[str, Any]]
@@ -206,7 +206,7 @@ def test_missing_openai_package_names_the_extra(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "openai", None)
     from mtsql_agents.backends.openai_backend import OpenAIBackend
 
-    with pytest.raises(ImportError, match=r'pip install "mtsql\[openai\]"'):
+    with pytest.raises(ImportError, match=r'pip install "mtsql-gym\[openai\]"'):
         OpenAIBackend("m", "http://127.0.0.1:1/v1")
 
 

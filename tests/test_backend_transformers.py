@@ -21,7 +21,7 @@ from mtsql_env.prompts import INSTRUCTIONS
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("torch") is None or importlib.util.find_spec("transformers") is None,
-    reason='needs torch and transformers: pip install "mtsql[train]"',
+    reason='needs torch and transformers: pip install -e ".[train]"',
 )
 logger = logging.getLogger(__name__)
 

@@ -231,7 +231,7 @@ def test_vllm_backend_doctests() -> None:
 
 def test_missing_vllm_names_the_install_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "vllm", None)  # `import vllm` now raises ImportError, as without vllm
-    with pytest.raises(ImportError, match=r'mtsql\[vllm\].*setup_vllm_env\.sh'):
+    with pytest.raises(ImportError, match=r'mtsql-gym\[vllm\].*setup_vllm_env\.sh'):
         VLLMBackend("any-model")
 
 

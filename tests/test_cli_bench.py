@@ -226,3 +226,53 @@ def test_bench_on_real_cosql_dev_rescores_identically(cosql_dir, tmp_path, capsy
         _assert_same_numbers(entry, _rescore(out, name, capsys))
     noisy = summary["agents"]["noisy-no-correct"]["summary"]
     assert 0.2 < noisy["EX"] < 0.9 and noisy["gold_errors"] >= 1  # half the turns corrupted; the broken golds counted
+
+
+def test_run_and_bench_print_the_same_column_titles(sample_bench, capsys) -> None:
+    from mtsql_agents.report import HEADLINE
+
+    _, bench_printed, _ = sample_bench
+    assert main(["run", "--data-dir", "sample", "--agent", "oracle", "--episodes", "2", "--no-progress"]) == 0
+    run_printed = capsys.readouterr().out
+    for printed in (bench_printed, run_printed):
+        header = next(line for line in printed.splitlines() if line.startswith("agent "))
+        assert header.split()[:3] == ["agent", "EX", "EM"] and "IM-EX" in header and "reward/turn" in header
+    shared = [title for _, title, _ in HEADLINE if title in run_printed]
+    assert len(shared) >= 7 and all(title in bench_printed for title in shared)
+    assert "IM_EX" not in run_printed and "steps_per_turn" not in run_printed
+
+
+def test_report_labels_every_bar_and_explains_the_reward_ceiling(sample_bench) -> None:
+    pytest.importorskip("matplotlib")
+    from mtsql_agents.report import accuracy_figure
+
+    out, _, _ = sample_bench
+    result = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    figure = accuracy_figure(result, "by_turn", ("1", "2", "3", "4", ">4"), "t")
+    labels = [[text.get_text() for text in ax.texts] for ax in figure.axes]
+    assert all(len(texts) == 5 * len(BUILTINS) for texts in labels)
+    assert "0" in labels[1]  # previous-turn at 0% EM on first turns still shows a label
+    report = (out / "report.md").read_text(encoding="utf-8")
+    data = result["dataset"]
+    ceiling = 3 - 0.1 * data["dialogues"] / data["turns"]
+    assert f"reward/turn is at most {ceiling:.3f} here" in report and "first turn" in report
+    assert f"| `oracle` | 1.000 | 1.000 | 1.000 | 1.000 | {ceiling:.3f} |" in report  # the oracle reaches it
+
+
+def test_the_sample_warning_is_logged_once_and_never_when_asked_for(monkeypatch, tmp_path, caplog) -> None:
+    import gymnasium as gym
+
+    from mtsql_env import datasets
+
+    for var in ("MTSQL_DATA_DIR", "MTSQL_COSQL_DIR", "MTSQL_SPARC_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MTSQL_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(datasets, "_fallback_warned", False)
+    with caplog.at_level("WARNING"):
+        for _ in range(3):
+            gym.make("MTSQL-CoSQL-v0", data_dir="sample").close()
+        assert not [r for r in caplog.records if "sample" in r.getMessage()]
+        for _ in range(3):
+            gym.make("MTSQL-CoSQL-v0").close()  # nothing installed: falls back to the sample
+    warnings = [r for r in caplog.records if "bundled sample" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING"

@@ -109,9 +109,11 @@ def test_install_then_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     assert f"Installed {cache / 'sparc' / 'sparc'}" in out
     assert "absent_db (1 dialogues, 1 turns)" in out
+    assert "(found via cache)" in out and "data_dir argument" not in out  # no --data-dir was given
+    assert "No train split in this release" in out  # dev.json only: say so before `mtsql train` fails
     assert main(["data", "info", "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out
-    assert "sparc: " in out and "(found via cache)" in out
+    assert "sparc: " in out and "(found via cache)" in out and "No train split in this release" in out
     assert next(line for line in out.splitlines() if line.startswith("dev ")).split()[:4] == ["dev", "2", "2", "1/2"]
 
 

@@ -67,12 +67,16 @@ def test_cli_gold_cache_is_written_then_reused(
             str(SAMPLE / "tables.json")]  # fmt: skip
     assert _run([*args, "--no-cache"]) == 0
     assert not private_cache.exists()
-    first = capsys.readouterr().out
+    captured = capsys.readouterr()
+    first = captured.out
+    assert "cached the gold side" not in captured.err
     assert _run(args) == 0
     assert len(list(private_cache.glob("*.gold.pkl"))) == 1
+    told = capsys.readouterr().err
+    assert f"cached the gold side in {private_cache}" in told and "--no-cache turns this off" in told
     assert _run(args) == 0
-    out = capsys.readouterr().out
-    assert out == first + first
+    captured = capsys.readouterr()
+    assert captured.out == first and "cached the gold side" not in captured.err  # said once
     other = tmp_path / "elsewhere"
     assert _run([*args, "--cache-dir", str(other)]) == 0
     assert len(list(other.glob("*.gold.pkl"))) == 1

@@ -26,5 +26,5 @@ def test_play_takes_typed_actions_from_the_terminal(monkeypatch: pytest.MonkeyPa
     printed = capsys.readouterr().out
     assert "How many books does the library have?" in printed
     assert "Execution ok" in printed and "Format error" in printed
-    assert "[reward +2.000" in printed  # the answer scored EX + EM
+    assert "[turn 1: EX ✓  EM ✓  reward +2.800]" in printed  # EX + EM + 0.8 x the proposal's clause F1
     assert "How many of them are Fantasy books?" in printed  # the next question arrived

@@ -38,8 +38,8 @@ def test_missing_extra_names_the_install_command(monkeypatch, capsys) -> None:
     monkeypatch.setitem(train_cli.TRAINERS, "sft", broken)
     assert main(["train", "sft"]) == 2  # one line, no traceback (issue 9)
     err = capsys.readouterr().err
-    assert 'pip install "mtsql[train]"' in err and "Traceback" not in err
-    with pytest.raises(ImportError, match=r'pip install "mtsql\[train\]"'):
+    assert 'pip install "mtsql-gym[train]"' in err and "Traceback" not in err
+    with pytest.raises(ImportError, match=r'pip install "mtsql-gym\[train\]"'):
         main(["--debug", "train", "sft"])
 
 
@@ -56,6 +56,18 @@ def test_trainer_help_lists_every_config_field(capsys) -> None:
     text = capsys.readouterr().out
     for flag in ("--config", "--num_samples", "--stage", "--max_easy_keep", "--assistant_only_loss", "--learning_rate"):
         assert flag in text
+
+
+@needs_train
+def test_grpo_help_lists_the_mtsql_fields_first(capsys) -> None:
+    assert main(["train", "grpo", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.splitlines()[0] == "usage: mtsql train grpo [--config FILE.yaml] [--key value ...]"
+    mtsql_at, inherited_at = text.index("mtsql options (MTSQLGRPOConfig):"), text.index("inherited options")
+    assert mtsql_at < inherited_at
+    for flag in ("--env_id", "--data_dir", "--reward_preset", "--rollout_mode", "--config"):  # mtsql's own
+        assert mtsql_at < text.index(f"  {flag} ") < inherited_at, flag
+    assert text.index("  --output_dir ") > inherited_at and text.index("  --learning_rate ") > inherited_at
 
 
 @needs_train

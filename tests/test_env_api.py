@@ -78,6 +78,25 @@ def test_info_keys_are_documented_and_identical_from_reset_and_step() -> None:
         assert key in mtsql_env.EnvConfig.__doc__, f"EnvConfig field {key!r} is not in its docstring"
 
 
+def test_spaces_print_as_one_short_line() -> None:
+    env = make()
+    for space in (env.observation_space, env.action_space):
+        text = repr(space)
+        assert "\n" not in text and len(text) < 100, text
+        assert f"<{len(space.character_set)} characters>" in text and str(space.max_length) in text
+    env.close()
+
+
+def test_a_tool_call_dict_drives_the_env_like_its_json_string() -> None:
+    env = make()
+    env.reset(options={"index": 0})
+    _, _, _, _, info = env.step({"name": "propose", "arguments": '{"sql": "SELECT 1"}'})
+    assert not info["format_error"]
+    _, _, _, _, info = env.step({"name": "execute", "arguments": {}})
+    assert not info["format_error"]
+    env.close()
+
+
 def test_unknown_keyword_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="unknown MTSQL env argument"):
         make(max_steps=3)

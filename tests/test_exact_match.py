@@ -5,7 +5,6 @@ from __future__ import annotations
 import collections
 import doctest
 import importlib
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -212,14 +211,3 @@ def test_dev_gold_with_stray_paren_parses(cosql_dir: Path, kmaps: dict) -> None:
     sql = "SELECT countryname FROM countries WHERE countryid = 1 or countryid = 2 or countryid = 3 ) "
     gold = prepare_gold(sql, _schema(cosql_dir, "car_1"), kmaps["car_1"])
     assert gold.hardness == "hard"  # c1 = where + 2 ORs = 3, o = 1 (several WHERE conditions)
-
-
-@pytest.mark.realdata
-@pytest.mark.slow
-def test_pred_matching_speed(cosql_dir: Path, kmaps: dict) -> None:
-    prepared, _, _ = _dev_gold(cosql_dir, kmaps)
-    start = time.perf_counter()
-    for sql, gold, schema, kmap in prepared:
-        match_prepared(sql, gold, schema, kmap)
-    per_query = (time.perf_counter() - start) / len(prepared)
-    assert per_query < 400e-6, f"{per_query * 1e6:.0f} us per prediction"

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mtsql_env import install_hint
 from mtsql_env.actions import TOOL_SCHEMAS, ActionParseError, parse_action
 
 from .selection import SampledTrajectory, action_signature, select_trajectories
@@ -325,7 +326,7 @@ def build_dataset(trajectories: Sequence[SampledTrajectory]) -> datasets.Dataset
     try:
         import datasets
     except ImportError as err:  # pragma: no cover - depends on the install
-        raise ImportError('building the SFT dataset needs `datasets`: pip install "mtsql[train]"') from err
+        raise ImportError("building the SFT dataset needs `datasets`: " + install_hint("train")) from err
 
     with_tools = any(t.tools for t in trajectories)
     rows = []
@@ -360,9 +361,11 @@ def ensure_generation_template(tokenizer: Any) -> str:
     Returns:
         Where the template came from: ``"model"``, ``"trl"`` or ``"chatml"``.
     """
-    from trl.chat_template_utils import get_training_chat_template, has_generation_markers
-
     from mtsql_agents.tiny import CHAT_TEMPLATE
+    from trl.chat_template_utils import (
+        get_training_chat_template,
+        has_generation_markers,
+    )
 
     template = tokenizer.chat_template
     if template and has_generation_markers(template):
@@ -398,7 +401,7 @@ def make_trainer(dataset: datasets.Dataset, model: Any, training_args: Any, *, t
         from transformers import AutoTokenizer
         from trl import SFTTrainer
     except ImportError as err:  # pragma: no cover - depends on the install
-        raise ImportError('the SFT training stage needs torch, transformers and TRL: pip install "mtsql[train]"') from err
+        raise ImportError("the SFT training stage needs torch, transformers and TRL: " + install_hint("train")) from err
 
     if len(dataset) == 0:
         raise ValueError("the SFT dataset is empty: no sampled trajectory was correct (see the select stage)")

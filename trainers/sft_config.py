@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mtsql_env import install_hint
+
 __all__ = ["SFT_STAGES", "SFTConfig", "SelfTaughtConfig", "TINY_MODEL"]
 
 #: The stages of one round, in order; ``all`` runs them all, round after round.
@@ -177,7 +179,7 @@ def _build_sft_config() -> type:
     try:
         import trl
     except ImportError as err:  # pragma: no cover - depends on the install
-        raise ImportError('the SFT training stage needs TRL: pip install "mtsql[train]"') from err
+        raise ImportError("the SFT training stage needs TRL: " + install_hint("train")) from err
 
     @dataclass
     class SFTConfig(trl.SFTConfig):

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from mtsql_env import install_hint
+
 from .base import (
     BackendError,
     BackendTimeoutError,
@@ -74,7 +76,7 @@ class OpenAIBackend:
         try:
             import openai
         except ImportError as err:
-            raise ImportError('OpenAIBackend needs the openai package: pip install "mtsql[openai]"') from err
+            raise ImportError("OpenAIBackend needs the openai package: " + install_hint("openai")) from err
         if timeout_s <= 0 or max_retries < 0 or backoff_s < 0 or max_concurrency < 1:
             raise ValueError(
                 f"need timeout_s > 0, max_retries >= 0, backoff_s >= 0, max_concurrency >= 1; got {timeout_s}, "

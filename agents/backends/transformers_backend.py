@@ -8,6 +8,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from mtsql_env import install_hint
+
 from .base import ChatTemplatePrompts, Conversation, Generation, GenerationConfig
 
 logger = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ class TransformersBackend(ChatTemplatePrompts):
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as err:
-            raise ImportError('TransformersBackend needs torch and transformers: pip install "mtsql[train]"') from err
+            raise ImportError("TransformersBackend needs torch and transformers: " + install_hint("train")) from err
         if max_batch_size is not None and max_batch_size < 1:
             raise ValueError(f"max_batch_size must be at least 1 or None, not {max_batch_size}")
         source = os.fspath(model) if isinstance(model, (str, os.PathLike)) else None

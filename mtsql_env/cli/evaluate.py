@@ -14,7 +14,8 @@ exit code 2, checked before the run where they can be. A run that scores no turn
 
 The gold side (parse, hardness, gold results) is cached on disk, keyed by the gold queries, the database
 and tables.json files (size, mtime, inode), the settings and the evaluator's source code, so re-scoring the
-same dev set (every checkpoint of a run) skips it; ``--no-cache`` turns that off.
+same dev set (every checkpoint of a run) skips it; ``--no-cache`` turns that off. The first run that creates
+the cache folder says so on stderr.
 
 Imports stay inside the handler and pandas is never loaded here, so the command starts fast.
 """
@@ -86,6 +87,8 @@ def register(subparsers: Any) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     import json
     import logging
+    import os
+    import sys
 
     from mtsql_env.evaluation.evaluator import EvaluatorConfig, evaluate_files
 
@@ -96,6 +99,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         from mtsql_env.evaluation.gold_cache import default_gold_cache_dir
 
         cache_dir = args.cache_dir or str(default_gold_cache_dir())
+    new_cache = cache_dir is not None and not os.path.exists(cache_dir)
     config = EvaluatorConfig(
         etype=args.etype,
         strict=args.strict,
@@ -107,6 +111,12 @@ def _evaluate(args: argparse.Namespace) -> int:
     nothing_scored = _nothing_scored(result.summary, args)
     if nothing_scored is None:
         print(result.format_tables())
+    if new_cache and os.path.exists(cache_dir):  # said once: when the cache folder is first created
+        print(
+            f"mtsql evaluate: cached the gold side in {cache_dir} so re-scoring the same gold is faster; "
+            "--no-cache turns this off",
+            file=sys.stderr,
+        )
     if args.per_item:
         with open(args.per_item, "w", encoding="utf-8") as out:
             for record in result.records:

@@ -38,34 +38,9 @@ def make_env(args: argparse.Namespace, **overrides):
     )
 
 
-def format_summary(rows: dict[str, dict]) -> str:
-    """A plain-text table: one row per agent, the headline metrics as columns."""
-    columns = [
-        ("EX", "{:.3f}"), ("EM", "{:.3f}"), ("IM_EX", "{:.3f}"), ("IM_EM", "{:.3f}"), ("reward", "{:.3f}"),
-        ("steps_per_turn", "{:.2f}"), ("format_errors", "{:d}"), ("scored_turns", "{:d}"),
-    ]
-    width = max(len(name) for name in rows) + 2
-    header = "agent".ljust(width) + "".join(name.rjust(15) for name, _ in columns)
-    lines = [header, "-" * len(header)]
-    for name, summary in rows.items():
-        lines.append(name.ljust(width) + "".join(fmt.format(summary[c]).rjust(15) for c, fmt in columns))
-    return "\n".join(lines)
-
-
-def format_components(rows: dict[str, dict]) -> str:
-    """Mean reward per turn, component by component."""
-    from mtsql_env.rewards import COMPONENTS
-
-    width = max(len(name) for name in rows) + 2
-    header = "agent".ljust(width) + "".join(c.rjust(15) for c in COMPONENTS)
-    lines = [header, "-" * len(header)]
-    for name, summary in rows.items():
-        lines.append(name.ljust(width) + "".join(f"{summary['reward_' + c]:.3f}".rjust(15) for c in COMPONENTS))
-    return "\n".join(lines)
-
-
 def run(args: argparse.Namespace) -> int:
     from mtsql_agents import make_agent, run_agent
+    from mtsql_agents.report import format_bench_table, format_components_table
 
     summaries = {}
     for name in args.agent:
@@ -79,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
         summaries[name] = {**result.summary, "wall_time_s": result.wall_time_s}
     source = "the bundled SAMPLE dataset" if dataset.is_sample else f"{dataset.source} {dataset.split}"
     print(f"Results on {source} ({args.mode} mode, {args.reward} reward)")
-    print(format_summary(summaries))
+    print(format_bench_table(summaries))
     print("\nMean reward per turn by component")
-    print(format_components(summaries))
+    print(format_components_table(summaries))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump({"dataset": dataset.source, "split": dataset.split, "agents": summaries}, handle, indent=2)

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mtsql_env import install_hint
+
 logger = logging.getLogger(__name__)
 
-TRAIN_EXTRA = 'pip install "mtsql[train]"'
+TRAIN_EXTRA = install_hint("train")
 #: The ``model_name_or_path`` that builds the tiny test model (same value as `mtsql_trainers.sft_config.TINY_MODEL`).
 TINY_MODEL = "mtsql-tiny"
 
@@ -116,9 +118,11 @@ def parse_trainer_args(name: str, argv: Sequence[str], configs: tuple[type, ...]
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config")
     known, rest = pre.parse_known_args(list(argv))
-    parser = HfArgumentParser(configs, prog=f"mtsql train {name}")
+    usage = f"mtsql train {name} [--config FILE.yaml] [--key value ...]"
+    parser = HfArgumentParser(configs, prog=f"mtsql train {name}", usage=usage)
     parser.add_argument("--config", metavar="FILE.yaml", help="read these keys from a YAML file; flags override it")
     if "-h" in rest or "--help" in rest:
+        _group_own_fields_first(parser, configs)
         parser.print_help()
         return None
     if known.config:
@@ -135,6 +139,31 @@ def parse_trainer_args(name: str, argv: Sequence[str], configs: tuple[type, ...]
     # the last item is the namespace left over for --config, which is no config field
     *parsed, _ = parser.parse_args_into_dataclasses(rest, look_for_args_file=False)
     return tuple(parsed)
+
+
+def own_fields(config: type) -> list[str]:
+    """The fields mtsql's config classes declare (new ones, and TRL fields given mtsql defaults), in order."""
+    from dataclasses import fields
+
+    mtsql_classes = [cls for cls in config.__mro__ if cls.__module__.startswith("mtsql")]
+    declared = {name for cls in mtsql_classes for name in vars(cls).get("__annotations__", {})}
+    return [f.name for f in fields(config) if f.name in declared]
+
+
+def _group_own_fields_first(parser: argparse.ArgumentParser, configs: tuple[type, ...]) -> None:
+    """Move each config's own fields (and --config) into a group listed first in ``--help``; the inherited
+    TRL / transformers fields (over a thousand lines for GRPO) follow under their own heading."""
+    own = {"config", *(name for config in configs for name in own_fields(config))}
+    group = parser.add_argument_group(f"mtsql options ({', '.join(c.__name__ for c in configs)})")
+    parser._action_groups.remove(group)
+    parser._action_groups.insert(0, group)
+    for other in parser._action_groups[1:]:
+        moved = [action for action in other._group_actions if action.dest in own]
+        for action in moved:
+            other._group_actions.remove(action)
+            group._group_actions.append(action)
+        if other.title == "options" and any(action.dest != "help" for action in other._group_actions):
+            other.title = "inherited options (TRL / transformers)"
 
 
 def _resolve_tiny_model(config: Any) -> None:

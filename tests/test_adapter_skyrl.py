@@ -89,4 +89,4 @@ def test_unknown_dialogue_is_a_clear_error():
 
 def test_missing_package_error_names_what_to_install(monkeypatch):
     error = import_without(monkeypatch, "mtsql_env.integrations.skyrl_env", "skyrl_gym")
-    assert "pip install 'skyrl-gym==0.4.0'" in str(error) and "'skyrl' extra" in str(error)
+    assert "needs skyrl-gym==0.4.0" in str(error) and 'pip install "mtsql-gym[skyrl]"' in str(error)

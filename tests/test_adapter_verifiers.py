@@ -162,4 +162,4 @@ def test_bad_replies_are_format_errors_in_the_rollout():
 
 def test_missing_package_error_names_what_to_install(monkeypatch):
     error = import_without(monkeypatch, "mtsql_env.integrations.verifiers_env", "verifiers")
-    assert "pip install 'verifiers==0.4.0'" in str(error) and "'verifiers' extra" in str(error)
+    assert "needs verifiers==0.4.0" in str(error) and 'pip install "mtsql-gym[verifiers]"' in str(error)

@@ -207,4 +207,4 @@ def test_tool_agent_loop_plays_the_episode_on_cpu(tools, tmp_path, mode, options
 
 def test_missing_package_error_names_what_to_install(monkeypatch):
     error = import_without(monkeypatch, "mtsql_env.integrations.verl_tools", "verl")
-    assert "pip install 'verl==0.9.1'" in str(error) and "'verl' extra" in str(error)
+    assert "needs verl==0.9.1" in str(error) and 'pip install "mtsql-gym[verl]"' in str(error) and "--no-deps verl==0.9.1" in str(error)

@@ -33,7 +33,13 @@ def _modules() -> list[str]:
 
 @pytest.mark.parametrize("name", _modules())
 def test_doctests(name: str) -> None:
-    module = importlib.import_module(name)
+    if name.startswith("mtsql_env.integrations."):  # each adapter needs its own framework, an optional extra
+        try:
+            module = importlib.import_module(name)
+        except ImportError as err:
+            pytest.skip(str(err))
+    else:
+        module = importlib.import_module(name)
     failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert failures == 0, f"{failures} docstring example(s) failed in {name}"
 

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .run import add_env_arguments
 
 
 def serve(args: argparse.Namespace) -> int:
-    from mtsql_env.datasets import DataError
+    """Expected errors (bad options, missing or broken data, a port in use, the extra not installed) reach
+    `mtsql_env.cli.main`, which prints them as one line and exits 2."""
+    from mtsql_env import install_hint
 
     try:
         from mtsql_env.integrations.openenv_server import ServerConfig
         from mtsql_env.integrations.openenv_server import serve as run_server
     except ImportError as err:
-        print(
-            f"mtsql serve: {err.name or err} is not installed; pip install 'mtsql[serve]'",
-            file=sys.stderr,
-        )
-        return 2
+        raise ImportError(f"{err.name or err} is not installed; {install_hint('serve')}") from err
     env_kwargs = {
         "data_dir": args.data_dir,
         "split": args.split,
@@ -28,24 +25,18 @@ def serve(args: argparse.Namespace) -> int:
         "skip_missing_databases": args.skip_missing_databases,
         "expose_gold": args.expose_gold,
     }
-    try:
-        config = ServerConfig(
-            env_id=args.env,
-            env_kwargs=env_kwargs,
-            host=args.host,
-            port=args.port,
-            max_sessions=args.max_sessions,
-            idle_timeout_s=args.idle_timeout or None,
-            max_request_bytes=args.max_request_kb * 1024,
-            ray_workers=args.ray_workers,
-            ray_address=args.ray_address,
-        )
-        run_server(config)
-    except (ValueError, OSError, DataError) as err:  # bad options, missing or broken data, port in use
-        if getattr(args, "debug", False):
-            raise
-        print(f"mtsql serve: {err}", file=sys.stderr)
-        return 2
+    config = ServerConfig(
+        env_id=args.env,
+        env_kwargs=env_kwargs,
+        host=args.host,
+        port=args.port,
+        max_sessions=args.max_sessions,
+        idle_timeout_s=args.idle_timeout or None,
+        max_request_bytes=args.max_request_kb * 1024,
+        ray_workers=args.ray_workers,
+        ray_address=args.ray_address,
+    )
+    run_server(config)
     return 0
 
 

@@ -16,9 +16,12 @@ from mtsql_env.rewards import COMPONENTS
 __all__ = ["EnvSession", "StepRecord", "missing_framework", "summarize_steps"]
 
 
-def missing_framework(package: str, extra: str) -> ImportError:
-    """The error an adapter raises when its framework is not installed: what to install, and the extra."""
-    return ImportError(f"this adapter needs {package}: pip install '{package}' (mtsql's '{extra}' extra)")
+def missing_framework(package: str, extra: str, then: str = "") -> ImportError:
+    """The error an adapter raises when its framework is not installed: the package, the extra that brings
+    it, and any step that must follow the extra (``then``)."""
+    from mtsql_env import install_hint
+
+    return ImportError(f"this adapter needs {package}: {install_hint(extra)}{then}")
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ try:
     from verl.tools.base_tool import BaseTool
     from verl.tools.schemas import OpenAIFunctionToolSchema, ToolResponse
 except ImportError as err:
-    raise missing_framework("verl==0.9.1", "verl") from err
+    raise missing_framework("verl==0.9.1", "verl", then=", then pip install --no-deps verl==0.9.1") from err
 
 __all__ = ["ACTION_NAMES", "ENDED_FEEDBACK", "MTSQLTool", "compute_score", "tools_kwargs"]
 

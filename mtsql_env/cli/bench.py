@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["AgentSpec", "parse_agent_spec", "build_agent", "register", "run_bench"]
 
 _SPEC_HELP = (
-    "a built-in agent (oracle, previous-turn, noisy, noisy-no-correct), hf:PATH (a local Hugging Face model "
+    "a built-in agent (oracle, previous-turn, noisy, noisy-no-correct, farmer), hf:PATH (a local Hugging Face model "
     "folder, transformers backend) or openai:MODEL@URL (an OpenAI-compatible server; @URL optional)"
 )
 

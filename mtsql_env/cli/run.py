@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run built-in agents through an environment and print scores")
     add_env_arguments(parser)
     parser.add_argument(
-        "--agent", action="append", default=None, help="oracle, previous-turn, noisy, noisy-no-correct (repeatable)"
+        "--agent", action="append", default=None, help="oracle, previous-turn, noisy, noisy-no-correct, farmer (repeatable)"
     )
     parser.add_argument("--episodes", type=int, help="number of episodes (default: all)")
     parser.add_argument("--json", help="write the summaries to this JSON file")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 #: Subcommand modules, in the order ``mtsql --help`` lists them.
-COMMAND_MODULES = ("data", "evaluate", "run", "play", "bench", "train")
+COMMAND_MODULES = ("data", "evaluate", "run", "play", "bench", "train", "testsuite")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -241,6 +241,7 @@ def fill_variant(
     ]
     out = sqlite3.connect(target)
     try:
+        out.execute("PRAGMA page_size = 1024")  # a few rows per table: small pages, small files
         out.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
         out.execute("PRAGMA synchronous = OFF")
         for statement in ddl:

@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
         "--variants", type=int, default=10, help="variants kept at most per database (default 10)"
     )
     build.add_argument(
-        "--budget", type=int, default=60, help="candidates tried at most per database (default 60)"
+        "--budget", type=int, default=100, help="candidates tried at most per database (default 100)"
     )
     build.add_argument("--seed", type=int, default=0, help="seed (default 0): same seed, same files")
     build.add_argument("--max-rows", type=int, default=12, help="rows per table at most (default 12)")

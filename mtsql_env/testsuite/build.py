@@ -45,7 +45,10 @@ class SuiteConfig:
     """Settings of :func:`build_suite`."""
 
     variants: int = field(default=10, metadata={"help": "Variants kept at most per database."})
-    budget: int = field(default=60, metadata={"help": "Candidate databases tried at most per database."})
+    budget: int = field(default=100, metadata={"help": "Candidate databases tried at most per database."})
+    batch: int = field(
+        default=4, metadata={"help": "Candidates per round; the one separating the most neighbours is kept."}
+    )
     seed: int = field(
         default=0,
         metadata={"help": "Seed of the neighbour sampling and the random databases."},
@@ -57,8 +60,14 @@ class SuiteConfig:
     timeout_s: float = field(default=2.0, metadata={"help": "Per-query time limit while distilling."})
 
     def __post_init__(self) -> None:
-        if self.variants < 0 or self.budget < 0 or self.max_rows < 1 or self.max_neighbours < 0:
-            raise ValueError("variants, budget and max_neighbours must be >= 0 and max_rows >= 1")
+        if (
+            self.variants < 0
+            or self.budget < 0
+            or self.max_neighbours < 0
+            or self.max_rows < 1
+            or self.batch < 1
+        ):
+            raise ValueError("variants, budget and max_neighbours must be >= 0, max_rows and batch >= 1")
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be positive, got {self.timeout_s}")
 
@@ -175,6 +184,7 @@ def build_database(
                 executor,
                 max_variants=config.variants,
                 budget=config.budget,
+                batch=config.batch,
                 progress=progress,
             )
         finally:

@@ -87,78 +87,96 @@ def distill(
     *,
     max_variants: int,
     budget: int,
+    batch: int = 4,
     progress: Callable[[], None] | None = None,
 ) -> DistillResult:
-    """Try up to ``budget`` candidates, keep at most ``max_variants``; stop early once every neighbour is separated.
+    """Try up to ``budget`` candidates, keep at most ``max_variants``; stop once every neighbour is separated.
 
     Args:
         original: the original database (already in the suite).
         golds: the gold queries of this database, distinct.
         neighbours: the neighbour queries of each gold.
         make_candidate: writes candidate ``i`` at the given path (deterministic in ``i``).
-        scratch: where a candidate is written while it is judged (must not contain ``.sqlite``).
+        scratch: where candidates are written while judged (a digit is appended; must not contain ``.sqlite``).
         keep_as: the suite path of the ``k``-th kept variant.
         executor: runs every query read-only with a timeout.
         max_variants: variants kept at most.
         budget: candidates tried at most.
+        batch: candidates generated per round; the one that separates the most pending neighbours is kept
+            (greedy set cover), so the variant cap is spent on the most useful databases.
         progress: called once per candidate tried (a progress bar's update).
     """
     pending: list[_Pending] = []
     reports: list[GoldReport] = []
     for gold, near in zip(golds, neighbours):
-        report = GoldReport(gold, neighbours=len(near))
-        reports.append(report)
         sql = prepare_for_execution(gold)
+        prepared = {
+            text: p for text in near if (p := prepare_for_execution(text)) != sql
+        }  # else identical to EX
+        report = GoldReport(gold, neighbours=len(prepared))
+        reports.append(report)
         rows, error = _rows(executor, original, sql)
         if rows is None:
             report.gold_error = f"gold fails on the original database: {error.value if error else 'error'}"
             continue
         ordered = order_matters(sql)
-        left = []
-        for text in near:
-            prepared = prepare_for_execution(text)
-            if prepared != sql and not _separates(executor, original, rows, ordered, prepared):
-                left.append((text, prepared))
-        report.by_original = report.separated = len(near) - len(left)
+        left = [(t, p) for t, p in prepared.items() if not _separates(executor, original, rows, ordered, p)]
+        report.by_original = report.separated = len(prepared) - len(left)
         if left:
             pending.append(_Pending(report, sql, ordered, left))
-    runnable = [prepare_for_execution(g) for g, r in zip(golds, reports) if r.gold_error is None]
+    runnable = list(
+        dict.fromkeys(prepare_for_execution(g) for g, r in zip(golds, reports) if r.gold_error is None)
+    )
     kept: list[Path] = []
     tried = rejected = 0
     while tried < budget and len(kept) < max_variants and any(p.neighbours for p in pending):
-        make_candidate(tried, scratch)
-        tried += 1
-        if progress is not None:
-            progress()
-        gold_rows: dict[str, tuple[Row, ...]] = {}
-        for sql in dict.fromkeys(runnable):
-            rows, _error = _rows(executor, scratch, sql)
-            if rows is None:
-                break
-            gold_rows[sql] = rows
-        if len(gold_rows) < len(set(runnable)):
-            rejected += 1
-            executor.close()
+        best: tuple[int, Path, list[list[tuple[str, str]]]] | None = None
+        for slot in range(min(batch, budget - tried)):
+            path = scratch.with_name(f"{scratch.name}{slot}")
+            make_candidate(tried, path)
+            tried += 1
+            if progress is not None:
+                progress()
+            separated = _judge(executor, path, runnable, pending)
+            if separated is None:
+                rejected += 1
+                continue
+            count = sum(map(len, separated))
+            if count and (best is None or count > best[0]):
+                best = (count, path, separated)
+        executor.close()  # the scratch files are about to be renamed or overwritten
+        if best is None:
             continue
-        separated = [
-            [
-                (n, p)
-                for n, p in item.neighbours
-                if _separates(executor, scratch, gold_rows[item.sql], item.ordered, p)
-            ]
-            for item in pending
-        ]
-        executor.close()  # the scratch file is about to be renamed or overwritten
-        if not any(separated):
-            continue
-        path = keep_as(len(kept))
-        scratch.replace(path)
-        kept.append(path)
+        _, path, separated = best
+        target = keep_as(len(kept))
+        path.replace(target)
+        kept.append(target)
         for item, done in zip(pending, separated):
             if done:
                 item.neighbours = [n for n in item.neighbours if n not in done]
                 item.report.separated += len(done)
-    scratch.unlink(missing_ok=True)
+    for slot in range(batch):
+        scratch.with_name(f"{scratch.name}{slot}").unlink(missing_ok=True)
     for item in pending:
         item.report.unseparated = [n for n, _ in item.neighbours]
     return DistillResult(kept, tried, rejected, reports)
+
+
+def _judge(
+    executor: SQLiteExecutor, path: Path, golds: Sequence[str], pending: Sequence[_Pending]
+) -> list[list[tuple[str, str]]] | None:
+    """The pending neighbours a candidate separates, per gold; None when some gold fails on it."""
+    gold_rows: dict[str, tuple[Row, ...]] = {}
+    for sql in golds:
+        rows, _error = _rows(executor, path, sql)
+        if rows is None:
+            return None
+        gold_rows[sql] = rows
+    return [
+        [
+            (n, p)
+            for n, p in item.neighbours
+            if _separates(executor, path, gold_rows[item.sql], item.ordered, p)
+        ]
+        for item in pending
+    ]

@@ -40,6 +40,10 @@ ORIGINAL_VALUES_PER_COLUMN = 200
 ROW_ATTEMPTS = 8
 #: Chance that a nullable, non-key column is NULL.
 NULL_CHANCE = 0.05
+#: Chance that a column of a candidate takes only 1-3 distinct values (see ``_CandidateValues``).
+NARROW_CHANCE = 0.35
+#: Chance that a table of a candidate gets up to three times ``max_rows`` rows (large enough groups).
+LARGE_TABLE_CHANCE = 0.25
 
 
 @dataclass(frozen=True)
@@ -150,14 +154,16 @@ def fill_order(tables: Mapping[str, Table]) -> list[str]:
 
 
 def _coerce(value: Any, column: Column) -> Any:
-    """A constant in the column's type, or None when it does not fit (text into an integer column ...)."""
-    if column.affinity in ("integer", "real", "numeric"):
-        if isinstance(value, (int, float)):
-            return value
+    """A constant as the column would store it: numbers for numeric affinities when it reads as one, else as is.
+
+    SQLite keeps text that is not a number as text even in an INTEGER column (Spider has dates in DATE, that is
+    NUMERIC, columns), so such a constant is still a value rows may hold.
+    """
+    if column.affinity in ("integer", "real", "numeric") and isinstance(value, str):
         try:
             number = float(value)
-        except (TypeError, ValueError):
-            return None
+        except ValueError:
+            return value
         return int(number) if number.is_integer() and column.affinity != "real" else number
     if column.affinity == "text" and isinstance(value, (int, float)):
         return str(value)
@@ -194,21 +200,47 @@ class ValuePools:
                     pool.append(coerced)
 
     def draw(self, table: str, column: Column, rng: random.Random) -> Any:
-        """One value for ``table.column``: original 55%, constants and their neighbours 30%, fresh 15%."""
+        """One value for ``table.column``: constants and their neighbours 40%, original 45%, fresh 15%."""
         key = (table, column.name.lower())
         original = self.original.get(key, [])
         constants = self.constants.get(key, [])
         roll = rng.random()
-        if constants and roll < 0.3:
+        if constants and roll < 0.4:
             return rng.choice(constants)
         if original and roll < 0.85:
             return rng.choice(original)
         return _fresh(column, original, rng)
 
 
+class _CandidateValues:
+    """The values of one candidate: some columns are narrowed to 1-3 values, so rows collide and groups form.
+
+    Without it, a condition like ``HAVING count(*) > 8`` or ``= (SELECT max ...)`` ties are almost never met by
+    a few random rows, and neighbours that differ only there (``> 9``, ``>= 8``) stay unseparated.
+    """
+
+    def __init__(self, pools: ValuePools, rng: random.Random) -> None:
+        self.pools, self.rng = pools, rng
+        self.narrowed: dict[tuple[str, str], list[Any] | None] = {}
+
+    def draw(self, table: str, column: Column) -> Any:
+        key = (table, column.name)
+        if key not in self.narrowed:
+            narrow = self.rng.random() < NARROW_CHANCE
+            k = self.rng.randint(1, 3)
+            self.narrowed[key] = (
+                [self.pools.draw(table, column, self.rng) for _ in range(k)] if narrow else None
+            )
+        values = self.narrowed[key]
+        return self.rng.choice(values) if values else self.pools.draw(table, column, self.rng)
+
+
 def _fresh(column: Column, seen: Sequence[Any], rng: random.Random) -> Any:
     numbers = [v for v in seen if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    if column.affinity in ("integer", "real", "numeric") or (numbers and len(numbers) == len(seen)):
+    numeric = (
+        numbers and len(numbers) == len(seen) if seen else column.affinity in ("integer", "real", "numeric")
+    )
+    if numeric:
         low, high = (min(numbers), max(numbers)) if numbers else (0, 100)
         span = max(1, int(high - low))
         if column.affinity == "real" or any(isinstance(v, float) for v in numbers):
@@ -247,8 +279,9 @@ def fill_variant(
         for statement in ddl:
             out.execute(statement)
         kept: dict[str, list[dict[str, Any]]] = {}
+        values = _CandidateValues(pools, rng)
         for name in fill_order(tables):
-            kept[name] = _fill_table(out, name, tables[name], pools, kept, rng, max_rows)
+            kept[name] = _fill_table(out, name, tables[name], values, kept, rng, max_rows)
         out.commit()
     finally:
         out.close()
@@ -259,7 +292,7 @@ def _fill_table(
     out: sqlite3.Connection,
     key: str,
     table: Table,
-    pools: ValuePools,
+    values: _CandidateValues,
     kept: Mapping[str, list[dict[str, Any]]],
     rng: random.Random,
     max_rows: int,
@@ -269,9 +302,10 @@ def _fill_table(
     used: list[set[tuple[Any, ...]]] = [set() for _ in table.unique]
     fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
     rows: list[dict[str, Any]] = []
-    for _ in range(rng.randint(1, max_rows)):
+    most = max_rows * 3 if rng.random() < LARGE_TABLE_CHANCE else max_rows
+    for _ in range(rng.randint(1, most)):
         for _attempt in range(ROW_ATTEMPTS):
-            row = _draw_row(key, table, pools, kept, fk_columns, rng)
+            row = _draw_row(key, table, values, kept, fk_columns, rng)
             if row is None:
                 break
             keys = [tuple(row[c] for c in cols) for cols in table.unique]
@@ -292,7 +326,7 @@ def _fill_table(
 def _draw_row(
     key: str,
     table: Table,
-    pools: ValuePools,
+    values: _CandidateValues,
     kept: Mapping[str, list[dict[str, Any]]],
     fk_columns: set[str],
     rng: random.Random,
@@ -301,26 +335,29 @@ def _draw_row(
     for column in table.columns:
         if column.name in fk_columns:
             continue
-        nullable = not column.not_null and not any(column.name in cols for cols in table.unique)
-        row[column.name] = None if nullable and rng.random() < NULL_CHANCE else pools.draw(key, column, rng)
+        row[column.name] = (
+            None if _nullable(table, column.name) and rng.random() < NULL_CHANCE else values.draw(key, column)
+        )
     for fk in table.foreign_keys:
         parents = kept.get(fk.parent, [])
         if fk.parent == key:
             parents = parents + ([row] if all(c in row for c in fk.parent_columns) else [])
-        nullable = all(not _column(table, c).not_null for c in fk.columns)
+        nullable = all(_nullable(table, c) for c in fk.columns)
         if not parents or (nullable and rng.random() < NULL_CHANCE):
             if not nullable:
                 return None  # no parent row to point at: this table cannot have rows
-            values: Sequence[Any] = [None] * len(fk.columns)
+            chosen: Sequence[Any] = [None] * len(fk.columns)
         else:
             parent = rng.choice(parents)
-            values = [parent[c] for c in fk.parent_columns]
-        for column, value in zip(fk.columns, values):
+            chosen = [parent[c] for c in fk.parent_columns]
+        for column, value in zip(fk.columns, chosen):
             if row.get(column, value) != value:  # two foreign keys on one column disagree
                 return None
             row[column] = value
     return row
 
 
-def _column(table: Table, name: str) -> Column:
-    return next(c for c in table.columns if c.name == name)
+def _nullable(table: Table, name: str) -> bool:
+    """NULL is allowed: no NOT NULL and not part of the primary key (SQLite would accept NULL there) or a UNIQUE."""
+    column = next(c for c in table.columns if c.name == name)
+    return not column.not_null and not any(name in cols for cols in table.unique)

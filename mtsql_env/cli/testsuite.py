@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     build.add_argument("--gold", required=True, help="gold file: 'SQL<TAB>db_id' lines")
     build.add_argument("--out", required=True, help="suite folder to write (OUT/<db_id>/...)")
     build.add_argument(
-        "--variants", type=int, default=10, help="variants kept at most per database (default 10)"
+        "--variants", type=int, default=20, help="variants kept at most per database (default 20)"
     )
     build.add_argument(
         "--budget", type=int, default=100, help="candidates tried at most per database (default 100)"

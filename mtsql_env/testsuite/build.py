@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 class SuiteConfig:
     """Settings of :func:`build_suite`."""
 
-    variants: int = field(default=10, metadata={"help": "Variants kept at most per database."})
+    variants: int = field(default=20, metadata={"help": "Variants kept at most per database."})
     budget: int = field(default=100, metadata={"help": "Candidate databases tried at most per database."})
     batch: int = field(
         default=4, metadata={"help": "Candidates per round; the one separating the most neighbours is kept."}
@@ -161,16 +161,16 @@ def build_database(
     try:
         tables = read_schema(conn)
         columns = {key: [c.name for c in table.columns] for key, table in tables.items()}
-        constants = [c for gold in golds for c in literal_contexts(gold, columns)]
+        constants = [literal_contexts(gold, columns) for gold in golds]
         pools = ValuePools(conn, tables, constants)
         neighbours = [
             neighbour_queries(g, columns, max_neighbours=config.max_neighbours, seed=config.seed)
             for g in golds
         ]
 
-        def make_candidate(index: int, path: Path) -> None:
+        def make_candidate(index: int, path: Path, focus: int | None) -> None:
             rng = random.Random(f"{config.seed}:{db_id}:{index}")
-            fill_variant(conn, tables, pools, path, rng, max_rows=config.max_rows)
+            fill_variant(conn, tables, pools, path, rng, max_rows=config.max_rows, focus=focus)
 
         executor = SQLiteExecutor(ExecutorConfig(timeout_s=config.timeout_s))
         try:

@@ -50,6 +50,7 @@ class DistillResult:
 
 @dataclass
 class _Pending:
+    index: int  # of the gold in ``golds``
     report: GoldReport
     sql: str  # prepared gold
     ordered: bool
@@ -80,7 +81,7 @@ def distill(
     original: Path,
     golds: Sequence[str],
     neighbours: Sequence[Sequence[str]],
-    make_candidate: Callable[[int, Path], None],
+    make_candidate: Callable[[int, Path, int | None], None],
     scratch: Path,
     keep_as: Callable[[int], Path],
     executor: SQLiteExecutor,
@@ -96,7 +97,9 @@ def distill(
         original: the original database (already in the suite).
         golds: the gold queries of this database, distinct.
         neighbours: the neighbour queries of each gold.
-        make_candidate: writes candidate ``i`` at the given path (deterministic in ``i``).
+        make_candidate: writes candidate ``i`` at the given path, favouring the constants of the gold whose index
+            is the third argument (None: no gold favoured); deterministic in its arguments. All but the
+            last candidate of a round favour a gold that still has unseparated neighbours, in turn.
         scratch: where candidates are written while judged (a digit is appended; must not contain ``.sqlite``).
         keep_as: the suite path of the ``k``-th kept variant.
         executor: runs every query read-only with a timeout.
@@ -108,7 +111,7 @@ def distill(
     """
     pending: list[_Pending] = []
     reports: list[GoldReport] = []
-    for gold, near in zip(golds, neighbours):
+    for index, (gold, near) in enumerate(zip(golds, neighbours)):
         sql = prepare_for_execution(gold)
         prepared = {
             text: p for text in near if (p := prepare_for_execution(text)) != sql
@@ -123,7 +126,7 @@ def distill(
         left = [(t, p) for t, p in prepared.items() if not _separates(executor, original, rows, ordered, p)]
         report.by_original = report.separated = len(prepared) - len(left)
         if left:
-            pending.append(_Pending(report, sql, ordered, left))
+            pending.append(_Pending(index, report, sql, ordered, left))
     runnable = list(
         dict.fromkeys(prepare_for_execution(g) for g, r in zip(golds, reports) if r.gold_error is None)
     )
@@ -131,9 +134,11 @@ def distill(
     tried = rejected = 0
     while tried < budget and len(kept) < max_variants and any(p.neighbours for p in pending):
         best: tuple[int, Path, list[list[tuple[str, str]]]] | None = None
+        open_golds = [item.index for item in pending if item.neighbours]
         for slot in range(min(batch, budget - tried)):
             path = scratch.with_name(f"{scratch.name}{slot}")
-            make_candidate(tried, path)
+            focus = open_golds[(tried - tried // batch) % len(open_golds)] if slot < batch - 1 else None
+            make_candidate(tried, path, focus)
             tried += 1
             if progress is not None:
                 progress()

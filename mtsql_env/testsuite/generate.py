@@ -171,16 +171,24 @@ def _coerce(value: Any, column: Column) -> Any:
 
 
 class ValuePools:
-    """Where a column's values come from: the original database, the gold's constants and their neighbours."""
+    """Where a column's values come from: the original database, the gold's constants and their neighbours.
+
+    ``constants`` holds, per gold query, the ``(table, column, constant)`` triples of its conditions. A constant
+    compared with a foreign-key column also goes to the referenced column (the child only copies parent values).
+    Besides the pooled constants, each gold's own set is kept (``focus[i]`` for the i-th gold): a candidate
+    may favour one gold's constants on all its columns at once, so conjunctions such as
+    ``year < 1945 AND country = 'US'`` are met by one row.
+    """
 
     def __init__(
         self,
         conn: sqlite3.Connection,
         tables: Mapping[str, Table],
-        constants: Iterable[tuple[str, str, Any]] = (),
+        constants: Iterable[Iterable[tuple[str, str, Any]]] = (),
     ) -> None:
         self.original: dict[tuple[str, str], list[Any]] = {}
         self.constants: dict[tuple[str, str], list[Any]] = {}
+        self.focus: list[dict[tuple[str, str], list[Any]]] = []
         for key, table in tables.items():
             for column in table.columns:
                 rows = conn.execute(
@@ -189,15 +197,26 @@ class ValuePools:
                 ).fetchall()
                 self.original[(key, column.name.lower())] = [r[0] for r in rows]
         columns = {(t, c.name.lower()): c for t, table in tables.items() for c in table.columns}
-        for table_name, column_name, value in constants:
-            column = columns.get((table_name.lower(), column_name.lower()))
-            if column is None:
-                continue
-            pool = self.constants.setdefault((table_name.lower(), column_name.lower()), [])
-            for candidate in (value, *near_values(value)):
-                coerced = _coerce(candidate, column)
-                if coerced is not None and coerced not in pool:
-                    pool.append(coerced)
+        parents = {
+            (t, child.lower()): (fk.parent, parent.lower())
+            for t, table in tables.items()
+            for fk in table.foreign_keys
+            for child, parent in zip(fk.columns, fk.parent_columns)
+        }
+        for group in constants:
+            focus: dict[tuple[str, str], list[Any]] = {}
+            for table_name, column_name, value in group:
+                key: tuple[str, str] | None = (table_name.lower(), column_name.lower())
+                seen: set[tuple[str, str]] = set()
+                while key in columns and key not in seen:  # the column, then up its foreign-key chain
+                    seen.add(key)
+                    for candidate in (value, *near_values(value)):
+                        coerced = _coerce(candidate, columns[key])
+                        for pool in (self.constants.setdefault(key, []), focus.setdefault(key, [])):
+                            if coerced not in pool:
+                                pool.append(coerced)
+                    key = parents.get(key)
+            self.focus.append(focus)
 
     def draw(self, table: str, column: Column, rng: random.Random) -> Any:
         """One value for ``table.column``: constants and their neighbours 40%, original 45%, fresh 15%."""
@@ -219,12 +238,16 @@ class _CandidateValues:
     a few random rows, and neighbours that differ only there (``> 9``, ``>= 8``) stay unseparated.
     """
 
-    def __init__(self, pools: ValuePools, rng: random.Random) -> None:
+    def __init__(self, pools: ValuePools, rng: random.Random, focus: int | None) -> None:
         self.pools, self.rng = pools, rng
         self.narrowed: dict[tuple[str, str], list[Any] | None] = {}
+        self.focus = pools.focus[focus] if focus is not None else {}
 
     def draw(self, table: str, column: Column) -> Any:
-        key = (table, column.name)
+        key = (table, column.name.lower())
+        focus = self.focus.get(key)
+        if focus and self.rng.random() < 0.6:
+            return self.rng.choice(focus)
         if key not in self.narrowed:
             narrow = self.rng.random() < NARROW_CHANCE
             k = self.rng.randint(1, 3)
@@ -260,8 +283,12 @@ def fill_variant(
     rng: random.Random,
     *,
     max_rows: int = 12,
+    focus: int | None = None,
 ) -> dict[str, int]:
-    """Write a new database at ``target`` with the original's DDL and random rows; returns rows per table."""
+    """Write a new database at ``target`` with the original's DDL and random rows; returns rows per table.
+
+    ``focus`` is the index of a gold (in the ``constants`` given to ``pools``) whose constants are favoured.
+    """
     target = Path(target)
     target.unlink(missing_ok=True)
     ddl = [
@@ -279,7 +306,7 @@ def fill_variant(
         for statement in ddl:
             out.execute(statement)
         kept: dict[str, list[dict[str, Any]]] = {}
-        values = _CandidateValues(pools, rng)
+        values = _CandidateValues(pools, rng, focus)
         for name in fill_order(tables):
             kept[name] = _fill_table(out, name, tables[name], values, kept, rng, max_rows)
         out.commit()
@@ -348,6 +375,9 @@ def _draw_row(
                 return None  # no parent row to point at: this table cannot have rows
             chosen: Sequence[Any] = [None] * len(fk.columns)
         else:
+            favoured = values.focus.get((key, fk.columns[0].lower()))
+            if favoured and rng.random() < 0.6:  # the focused gold compares this column with a constant
+                parents = [p for p in parents if p[fk.parent_columns[0]] in favoured] or parents
             parent = rng.choice(parents)
             chosen = [parent[c] for c in fk.parent_columns]
         for column, value in zip(fk.columns, chosen):

@@ -49,11 +49,11 @@ COLUMN_SWAPS_PER_REFERENCE = 2
 
 
 def near_values(value: float | str) -> list[int | float | str]:
-    """Values next to a constant: ±1 for numbers; for text, case changes, a letter changed, LIKE parts.
+    """Values next to a constant: ±1 for numbers; for text, case changes, a letter added or dropped, LIKE parts.
 
     Example:
         >>> near_values(20), near_values("%ab%")
-        ([19, 21], ['ab', '%AB%', 'Ab', '%ab%x'])
+        ([19, 21], ['ab', '%AB%', 'Ab', '%ab%x', '%ab'])
     """
     if isinstance(value, bool):
         return []
@@ -70,6 +70,7 @@ def near_values(value: float | str) -> list[int | float | str]:
         value.lower(),
         core.capitalize(),
         value + "x" if value else "x",
+        value[:-1],
     ):
         if candidate != value and candidate not in out:
             out.append(candidate)
@@ -151,6 +152,8 @@ def literal_contexts(sql: str, columns: Columns) -> list[tuple[str, str, int | f
         while isinstance(parent, (exp.Neg, exp.Paren, exp.Tuple)):
             parent = parent.parent
         column = parent.this if isinstance(parent, (exp.Predicate, exp.In, exp.Between)) else None
+        if isinstance(column, (exp.Avg, exp.Max, exp.Min, exp.Sum)):
+            column = column.this  # HAVING avg(x) > 72: rows with x = 72 put a group on the boundary
         if not isinstance(column, exp.Column) or column is literal:
             continue
         table = resolve_table(column, aliases, columns)

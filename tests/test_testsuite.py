@@ -322,3 +322,25 @@ def test_env_rewards_test_suite_ex(sample_suite: tuple[Path, Path]) -> None:
     assert sum(r for _, r in results["suite"]) < sum(r for _, r in results["single"])
     with pytest.raises(ValueError, match="lacks"):
         gym.make("MTSQL-CoSQL-v0", data_dir="sample", test_suite=str(suite / "music_store"))
+
+
+def test_bench_takes_the_test_suite(sample_suite: tuple[Path, Path], tmp_path: Path) -> None:
+    _, suite = sample_suite
+    ex = {}
+    for name, extra in (("single", []), ("suite", ["--test-suite", str(suite)])):
+        out = tmp_path / name
+        args = [
+            "bench",
+            "--data-dir",
+            "sample",
+            "--agent",
+            "previous-turn",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+        assert main(args + extra) == 0
+        summary = json.loads((out / "summary.json").read_text())
+        assert summary["env_kwargs"].get("test_suite") == (str(suite) if extra else None)
+        ex[name] = summary["agents"]["previous-turn"]["summary"]["EX"]
+    assert ex["suite"] < ex["single"]  # previous-turn's lucky single-database matches are caught

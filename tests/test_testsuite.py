@@ -13,6 +13,8 @@ import hashlib
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,10 +125,14 @@ def _check_constraints(path: Path) -> None:
 def test_build_is_deterministic_for_a_seed(tmp_path: Path) -> None:
     gold = _sample_gold(tmp_path / "gold.txt")
     config = SuiteConfig(variants=4, budget=20, seed=7)
-    for name in ("a", "b"):
-        build_suite(
-            SAMPLE / "database", gold, tmp_path / name, config, db_ids=["music_store"], show_progress=False
-        )
+    build_suite(
+        SAMPLE / "database", gold, tmp_path / "a", config, db_ids=["music_store"], show_progress=False
+    )
+    # the same seed in another process with another string-hash seed: nothing may depend on set order
+    command = [sys.executable, "-m", "mtsql_env.cli", "testsuite", "build", "--db-dir", str(SAMPLE / "database"),
+               "--gold", str(gold), "--out", str(tmp_path / "b"), "--variants", "4", "--budget", "20",
+               "--seed", "7", "--db-id", "music_store", "--no-progress"]  # fmt: skip
+    subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": "12345"})
     build_suite(
         SAMPLE / "database", gold, tmp_path / "c", SuiteConfig(variants=4, budget=20, seed=8),
         db_ids=["music_store"], show_progress=False,
@@ -286,6 +292,17 @@ def test_cli_build_then_evaluate_on_the_suite(tmp_path: Path, capsys: pytest.Cap
         assert code == 0
         scores[name] = json.loads(summary.read_text())["qm_exec"]
     assert scores["single"] == 1 and scores["suite"] < 0.85
+
+
+def test_cli_bad_database_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "db" / "broken").mkdir(parents=True)
+    (tmp_path / "db" / "broken" / "broken.sqlite").write_text("this is not a database")
+    gold = write_gold(tmp_path / "gold.txt", [[("SELECT 1", "broken")]])
+    code = main(["testsuite", "build", "--db-dir", str(tmp_path / "db"), "--gold", str(gold),
+                 "--out", str(tmp_path / "out"), "--no-progress"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "not a usable SQLite database" in err
+    assert (tmp_path / "db" / "broken" / "broken.sqlite").read_text() == "this is not a database"
 
 
 def test_cli_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import shutil
+import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -159,7 +160,10 @@ def build_database(
     shutil.copyfile(source, original)
     conn = connect_read_only(original)
     try:
-        tables = read_schema(conn)
+        try:
+            tables = read_schema(conn)
+        except sqlite3.DatabaseError as err:
+            raise ValueError(f"{source}: not a usable SQLite database ({err})") from None
         columns = {key: [c.name for c in table.columns] for key, table in tables.items()}
         constants = [literal_contexts(gold, columns) for gold in golds]
         pools = ValuePools(conn, tables, constants)

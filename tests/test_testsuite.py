@@ -301,7 +301,7 @@ def test_cli_bad_database_file_is_one_line(tmp_path: Path, capsys: pytest.Captur
     code = main(["testsuite", "build", "--db-dir", str(tmp_path / "db"), "--gold", str(gold),
                  "--out", str(tmp_path / "out"), "--no-progress"])  # fmt: skip
     err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1 and "not a usable SQLite database" in err
+    assert code == 2 and err.count("\n") == 1 and "not a usable SQLite database" in err
     assert (tmp_path / "db" / "broken" / "broken.sqlite").read_text() == "this is not a database"
 
 
@@ -309,12 +309,12 @@ def test_cli_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     code = main(["testsuite", "build", "--db-dir", str(SAMPLE / "database"), "--gold", str(tmp_path / "no.txt"),
                  "--out", str(tmp_path / "o")])  # fmt: skip
     err = capsys.readouterr().err
-    assert code == 1 and err.count("\n") == 1 and "does not exist" in err
+    assert code == 2 and err.count("\n") == 1 and "does not exist" in err
     gold = _sample_gold(tmp_path / "gold.txt")
     code = main(["testsuite", "build", "--db-dir", str(SAMPLE / "database"), "--gold", str(gold),
                  "--out", str(tmp_path / "o"), "--db-id", "nope"])  # fmt: skip
     err = capsys.readouterr().err
-    assert code == 1 and "nope" in err and not (tmp_path / "o").exists()
+    assert code == 2 and "nope" in err and not (tmp_path / "o").exists()
 
 
 def test_env_rewards_test_suite_ex(sample_suite: tuple[Path, Path]) -> None:

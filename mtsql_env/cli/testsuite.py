@@ -14,6 +14,9 @@ from typing import Any
 
 __all__ = ["register"]
 
+#: Exit status of a bad input (argparse's, and the ``mtsql`` convention for expected errors).
+EXIT_USAGE = 2
+
 
 def register(subparsers: Any) -> None:
     """Add the ``testsuite`` command (one action so far: ``build``)."""
@@ -23,7 +26,7 @@ def register(subparsers: Any) -> None:
         description="Test suites for execution match: database variants on which every gold query differs "
         "from its near-miss neighbours.",
     )
-    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = parser.add_subparsers(dest="testsuite_command", metavar="ACTION", required=True)
     build = actions.add_parser(
         "build",
         help="generate and distil the variants of each database of a gold file",
@@ -55,10 +58,10 @@ def _build(args: argparse.Namespace) -> int:
     for flag, path in (("--db-dir", args.db_dir), ("--gold", args.gold)):
         if not os.path.exists(path):
             print(f"mtsql testsuite build: {flag} {path} does not exist", file=sys.stderr)
-            return 1
+            return EXIT_USAGE
     if os.path.realpath(args.out) == os.path.realpath(args.db_dir):
         print("mtsql testsuite build: --out must not be the --db-dir folder", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     try:
         config = SuiteConfig(
             variants=args.variants, budget=args.budget, seed=args.seed, max_rows=args.max_rows
@@ -68,6 +71,6 @@ def _build(args: argparse.Namespace) -> int:
         )
     except (OSError, ValueError) as err:
         print(f"mtsql testsuite build: {err}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     print(report.format())
     return 0

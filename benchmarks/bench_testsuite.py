@@ -175,8 +175,10 @@ def env_cost(suite: Path | None, data_dir: Path, episodes: int) -> tuple[float, 
             _, info = env.reset(options={"index": index})
             gold = info["gold_sql"]
             wrong = next(iter(near_misses(gold).values()), None) if index % 2 else None
-            # new text each round (trailing spaces): no score-cache hit, and a correct answer runs everywhere
-            action = f"<answer>{wrong or gold}{' ' * (round_ + 1)}</answer>"
+            # new text each round (more spaces after the first word): no score-cache or result-cache hit and no
+            # gold-text shortcut, so every answer is parsed and run, a correct one on every database
+            first, _, rest = (wrong or gold).partition(" ")
+            action = f"<answer>{first}{' ' * (round_ + 2)}{rest}</answer>"
             start = time.perf_counter()
             env.step(action)
             spent += time.perf_counter() - start
@@ -275,6 +277,11 @@ def main() -> None:
     for kind, gold, pred in kept_examples[: args.show]:
         print(f"  still scored 1 [{kind}]: {pred}   (gold: {gold})")
 
+    if args.db_ids:
+        print(
+            "\nenv cost not measured: the suite covers only some databases of the split (no --db-id for it)"
+        )
+        return
     first_single, warm_single, turns = env_cost(None, data, args.env_turns)
     first_suite, warm_suite, _ = env_cost(out, data, args.env_turns)
     print(f"\nenv answer step (turn mode, {turns} turns, half gold, half a near miss), ms per answered turn:")

@@ -242,11 +242,12 @@ def _column_swaps(columns: Columns, aliases: Mapping[str, str], rng: random.Rand
 def neighbour_queries(
     sql: str, columns: Columns | None = None, *, max_neighbours: int = 60, seed: int = 0
 ) -> list[str]:
-    """Distinct one-edit neighbours of ``sql`` (SQLite text), at most ``max_neighbours``, deterministic for a seed.
+    """One-edit neighbours of ``sql`` (SQLite text), deterministic for a seed: the empty-result query first, then
+    at most ``max_neighbours`` distinct edits.
 
     Example:
-        >>> sorted(neighbour_queries("SELECT name FROM singer WHERE age > 20"))[:3]
-        ['SELECT name FROM singer', 'SELECT name FROM singer WHERE age < 20', 'SELECT name FROM singer WHERE age = 20']
+        >>> neighbour_queries("SELECT name FROM singer WHERE age > 20")[:3]
+        ['SELECT * FROM (SELECT name FROM singer WHERE age > 20) LIMIT 0', 'SELECT name FROM singer', 'SELECT name FROM singer WHERE age >= 20']
 
     Args:
         sql: the gold query.
@@ -288,4 +289,6 @@ def neighbour_queries(
     result = list(found)
     if len(result) > max_neighbours:
         result = sorted(rng.sample(result, max_neighbours), key=result.index)
-    return result
+    # No rows at all: separated only where the gold returns rows, so the suite gets a database where it does
+    # (else `SELECT 1 WHERE 0` would pass wherever the gold is empty everywhere).
+    return [f"SELECT * FROM ({original}) LIMIT 0", *result]

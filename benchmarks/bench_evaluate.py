@@ -11,8 +11,8 @@ changed, WHERE dropped, ASC/DESC swapped, LIMIT dropped, DISTINCT added, garbage
    ``Evaluator`` in the same process (schemas cached), the same ``Evaluator`` again with only the gold side
    memoised, and with turn scores memoised too (what an RL environment pays for repeated queries);
 3. the command line ``python -m mtsql_env.cli evaluate ... --etype all`` as a subprocess (wall and CPU time,
-   interpreter start and imports included), cold (``--no-cache``) with one process and with the default
-   workers (one per core), then with the on-disk gold cache cold (first run) and warm; best and median of
+   interpreter start and imports included), cold (``--no-cache``) with one process, two, and the default
+   (one per idle core: cores minus the load average), then with the on-disk gold cache cold (first run) and warm; best and median of
    ``--repeat`` runs; then the same cold and warm runs with ``--db`` a test suite (built here with
    ``mtsql testsuite build`` defaults unless ``--suite`` gives one), i.e. test-suite EX;
 4. the cost of just starting the CLI (``mtsql evaluate --help``) and the bare interpreter.
@@ -137,6 +137,29 @@ def _breakdown(db_dir: Path, tables: Path, gold: list, preds: list) -> dict[str,
     return times
 
 
+def _side_by_side(baseline: Path, command: list[str], db_dir: Path, repeat: int) -> None:
+    """Cold runs of the baseline checkout's CLI and this one's, alternating, wall and CPU best of ``repeat``."""
+    runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "this, --workers 1": [], "this": []}
+    plain = command[: command.index("--per-item")] + ["--db", str(db_dir), "--no-cache"]
+    for _ in range(repeat):
+        for label, root, extra in (("baseline", baseline, []), ("this, --workers 1", _REPO, ["--workers", "1"]),
+                                   ("this", _REPO, [])):  # fmt: skip
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(plain + extra, cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, check=True,
+                           capture_output=True)  # fmt: skip
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            runs[label].append((wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime))
+    print(
+        f"side by side with {baseline} (cold, --no-cache, alternating, {repeat} runs each): wall best, CPU best"
+    )
+    best = {label: (min(w for w, _ in r), min(c for _, c in r)) for label, r in runs.items()}
+    for label, (wall, cpu) in best.items():
+        print(f"  {label:20} {wall:.3f} s   CPU {cpu:.3f} s   "
+              f"(baseline / this: wall x{best['baseline'][0] / wall:.2f}, CPU x{best['baseline'][1] / cpu:.2f})")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -148,6 +171,11 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--suite", help="a test suite folder for CoSQL dev (default: build one, ~30 s)")
+    parser.add_argument(
+        "--baseline",
+        help="another checkout of this project (e.g. `git archive` of an older commit): its `mtsql evaluate` cold "
+        "runs interleaved with this one's, for a side-by-side ratio on the same machine",
+    )
     args = parser.parse_args()
 
     data = Path(args.data_dir)
@@ -237,7 +265,8 @@ def main() -> None:
     results: dict[str, float] = {}
     for label, db, extra in (
         ("cold, --no-cache, --workers 1", db_dir, ["--no-cache", "--workers", "1"]),
-        ("cold, --no-cache (one worker/core)", db_dir, ["--no-cache"]),
+        ("cold, --no-cache, --workers 2", db_dir, ["--no-cache", "--workers", "2"]),
+        ("cold, --no-cache (default workers)", db_dir, ["--no-cache"]),
     ):
         results[label] = report(label, [timed(db, extra, expected) for _ in range(args.repeat)])
     cache_dir = tmp / "gold_cache"
@@ -262,12 +291,15 @@ def main() -> None:
     suite_expected = _verdicts(suite_records)
     suite_ex = sum(r["exec"] for r in suite_records if r["gold_error"] is None) / len(scored)
     print(f"with --db the test suite (test-suite EX {suite_ex:.3f} vs {ex:.3f} on the single database):")
-    suite_cold = report("cold, --no-cache (one worker/core)", [timed(suite, ["--no-cache"], suite_expected)
+    suite_cold = report("cold, --no-cache (default workers)", [timed(suite, ["--no-cache"], suite_expected)
                                                                for _ in range(args.repeat)])  # fmt: skip
     suite_cache = tmp / "suite_cache"
     timed(suite, ["--cache-dir", str(suite_cache)], suite_expected)
     report("disk gold cache, warm", [timed(suite, ["--cache-dir", str(suite_cache)], suite_expected)
                                      for _ in range(args.repeat)])  # fmt: skip
+
+    if args.baseline:
+        _side_by_side(Path(args.baseline), base, db_dir, args.repeat)
 
     help_walls, bare = [], []
     for _ in range(args.repeat):

@@ -62,7 +62,7 @@ def register(subparsers: Any) -> None:
         "--no-cache", action="store_true", help="do not read or write the on-disk gold cache"
     )
     parser.add_argument(
-        "--workers", type=int, default=0, help="processes that score turns (default 0: one per CPU core; 1: none)"
+        "--workers", type=int, default=0, help="processes that score turns (default 0: one per idle core; 1: none)"
     )
     parser.add_argument("--per-item", metavar="OUT.jsonl", help="write one JSON line per scored turn")
     parser.add_argument("--json", metavar="OUT.json", help="write the summary as JSON")

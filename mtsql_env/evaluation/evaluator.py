@@ -82,7 +82,8 @@ class EvaluatorConfig:
         default=1,
         metadata={
             "help": "Processes that score the turns of `evaluate` (forked, grouped by database; results identical "
-            "and in order). 1 scores here; 0 means one per CPU core. Where fork is unavailable, 1 is used."
+            "and in order). 1 scores here; 0 means one per idle core (cores minus the load average). Where fork "
+            "is unavailable, 1 is used."
         },
     )
     cache_dir: str | None = field(
@@ -377,8 +378,7 @@ class Evaluator:
         groups dealt largest first to the least loaded worker. With ``keep_gold`` the workers' gold sides come
         back too, for the disk cache.
         """
-        workers = self.config.workers or os.cpu_count() or 1
-        workers = min(workers, len({job[2] for job in jobs}))
+        workers = min(self.config.workers or _idle_cores(), len({job[2] for job in jobs}))
         if workers < 2 or len(jobs) < MIN_TURNS_PER_WORKER * 2 or not _can_fork():
             return [self.score_turn(pred, gold, db_id) for _, _, db_id, gold, pred in jobs]
         import multiprocessing
@@ -409,6 +409,15 @@ class Evaluator:
 MIN_TURNS_PER_WORKER = 100
 #: What a forked worker scores: set by the parent right before the fork (fork copies it, nothing is pickled).
 _FORKED: tuple[Evaluator, Sequence[tuple[int, int, str, str, str]], bool] | None = None
+
+
+def _idle_cores() -> int:
+    """CPU cores minus the 1-minute load average, at least 1: on a busy machine extra processes only queue."""
+    cores = os.cpu_count() or 1
+    try:
+        return max(1, min(cores, round(cores - os.getloadavg()[0])))
+    except OSError:  # no load average on this platform
+        return cores
 
 
 def _can_fork() -> bool:

@@ -12,10 +12,11 @@ changed, WHERE dropped, ASC/DESC swapped, LIMIT dropped, DISTINCT added, garbage
    memoised, and with turn scores memoised too (what an RL environment pays for repeated queries);
 3. the command line ``python -m mtsql_env.cli evaluate ... --etype all`` as a subprocess (wall and CPU time,
    interpreter start and imports included), cold (``--no-cache``) with one process, two, and the default
-   (one per idle core: cores minus the load average), then with the on-disk gold cache cold (first run) and warm; best and median of
-   ``--repeat`` runs; then the same cold and warm runs with ``--db`` a test suite (built here with
-   ``mtsql testsuite build`` defaults unless ``--suite`` gives one), i.e. test-suite EX;
-4. the cost of just starting the CLI (``mtsql evaluate --help``) and the bare interpreter.
+   (one per idle core: cores minus the load average), then with the on-disk gold cache cold (first run) and
+   warm; best and median of ``--repeat`` runs; then the same cold and warm runs with ``--db`` a test suite
+   (built here with ``mtsql testsuite build`` defaults unless ``--suite`` gives one), i.e. test-suite EX;
+4. with ``--baseline DIR`` (another checkout), its CLI and this one's cold, alternating: a measured ratio;
+5. the cost of just starting the CLI (``mtsql evaluate --help``) and the bare interpreter.
 
 The verdicts of every subprocess (``--per-item``) and the in-process run are checked to be identical.
 

@@ -285,7 +285,7 @@ def fill_variant(
     max_rows: int = 12,
     focus: int | None = None,
 ) -> dict[str, int]:
-    """Write a new database at ``target`` with the original's DDL and random rows; returns rows per table.
+    """Write a database at ``target``: the original's tables, indexes and views, random rows (count per table).
 
     ``focus`` is the index of a gold (in the ``constants`` given to ``pools``) whose constants are favoured.
     """
@@ -294,7 +294,7 @@ def fill_variant(
     ddl = [
         row[0]
         for row in source.execute(
-            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index') "
+            "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND type IN ('table', 'index', 'view') "
             "AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
         )
     ]
@@ -325,7 +325,8 @@ def _fill_table(
     max_rows: int,
 ) -> list[dict[str, Any]]:
     names = [c.name for c in table.columns]
-    insert = f"INSERT INTO {_quote(table.name)} ({', '.join(map(_quote, names))}) VALUES ({', '.join('?' * len(names))})"
+    columns, marks = ", ".join(map(_quote, names)), ", ".join("?" * len(names))
+    insert = f"INSERT INTO {_quote(table.name)} ({columns}) VALUES ({marks})"
     used: list[set[tuple[Any, ...]]] = [set() for _ in table.unique]
     fk_columns = {c for fk in table.foreign_keys for c in fk.columns}
     rows: list[dict[str, Any]] = []

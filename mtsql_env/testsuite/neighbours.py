@@ -246,8 +246,11 @@ def neighbour_queries(
     at most ``max_neighbours`` distinct edits.
 
     Example:
-        >>> neighbour_queries("SELECT name FROM singer WHERE age > 20")[:3]
-        ['SELECT * FROM (SELECT name FROM singer WHERE age > 20) LIMIT 0', 'SELECT name FROM singer', 'SELECT name FROM singer WHERE age >= 20']
+        >>> for query in neighbour_queries("SELECT name FROM singer WHERE age > 20")[:3]:
+        ...     print(query)
+        SELECT * FROM (SELECT name FROM singer WHERE age > 20) LIMIT 0
+        SELECT name FROM singer
+        SELECT name FROM singer WHERE age >= 20
 
     Args:
         sql: the gold query.

@@ -22,7 +22,7 @@ class EnvConfig:
     Parameters that control episodes:
         mode, history, max_steps_per_turn
     Parameters that control rewards:
-        reward, strict_eval
+        reward, strict_eval, test_suite
     Parameters that control what the agent sees:
         feedback_max_chars, feedback_max_rows, schema_sample_rows, schema_max_chars, expose_gold
     Parameters that control execution:
@@ -79,6 +79,14 @@ class EnvConfig:
     )
     strict_eval: bool = field(
         default=False, metadata={"help": "Score EX/EM with the evaluator's strict mode (known official bugs fixed)."}
+    )
+    test_suite: str | None = field(
+        default=None,
+        metadata={
+            "help": "Folder built by `mtsql testsuite build`: EX (and its reward) then needs the answer to match "
+            "the gold on every database of <test_suite>/<db_id>/ (test-suite EX), not only the original. "
+            "The agent's own queries still run on the original database."
+        },
     )
     # Parameters that control what the agent sees
     feedback_max_chars: int = field(

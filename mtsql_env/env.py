@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -198,7 +199,7 @@ class MTSQLEnv(gym.Env[str, str]):
         executor_config = ExecutorConfig(timeout_s=cfg.query_timeout_s, max_rows=cfg.max_result_rows)
         self._executor = SQLiteExecutor(executor_config, cache=results)
         self._evaluator = Evaluator(
-            self.dataset.database_dir,
+            self._scoring_databases(),
             self.dataset.tables_path,
             EvaluatorConfig(strict=cfg.strict_eval, timeout_s=cfg.query_timeout_s),
             result_cache=results,
@@ -213,6 +214,20 @@ class MTSQLEnv(gym.Env[str, str]):
         self._schema_text: dict[str, str] = {}
         self._dialogue: Dialogue | None = None
         self._closed = False
+
+    def _scoring_databases(self) -> Path:
+        """Where EX runs: the dataset's databases, or the test suite (checked to cover every database)."""
+        if self.config.test_suite is None:
+            return Path(self.dataset.database_dir)
+        suite = Path(self.config.test_suite).expanduser()
+        db_ids = sorted({d.db_id for d in self.dataset.dialogues})
+        missing = [d for d in db_ids if not (suite / d / f"{d}.sqlite").is_file()]
+        if missing:
+            raise ValueError(
+                f"test_suite {suite} lacks {len(missing)} of the {len(db_ids)} databases ({', '.join(missing[:5])}"
+                f"{', ...' if len(missing) > 5 else ''}): build it with `mtsql testsuite build` for this split"
+            )
+        return suite
 
     @property
     def num_episodes(self) -> int:

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from mtsql_env.errors import MtsqlError
 
 #: Subcommand modules, in the order ``mtsql --help`` lists them.
-COMMAND_MODULES = ("data", "evaluate", "run", "play", "bench", "train", "serve")
+COMMAND_MODULES = ("data", "evaluate", "run", "play", "bench", "train", "serve", "testsuite")
 #: Exit status of an expected error (the same as argparse's for a bad argument).
 EXIT_USAGE = 2
 #: Exit status of an unexpected error (a bug).

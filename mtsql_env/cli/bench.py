@@ -150,6 +150,8 @@ def _play(args: argparse.Namespace, agent: Agent, episodes: int | None) -> tuple
     overrides: dict[str, Any] = {"expose_gold": agent.needs_gold}
     if args.max_steps_per_turn is not None:
         overrides["max_steps_per_turn"] = args.max_steps_per_turn
+    if args.test_suite is not None:
+        overrides["test_suite"] = args.test_suite
     start = time.perf_counter()
     if not batched:
         env = make_env(args, **overrides)
@@ -359,6 +361,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--num-envs", type=int, default=8, help="sub-envs for agents that batch generation (LLM agents; default 8)"
     )
     parser.add_argument("--max-steps-per-turn", type=int, help="agent steps per user turn (env default: 10)")
+    parser.add_argument(
+        "--test-suite", metavar="DIR", help="score EX on every database of this suite (`mtsql testsuite build`)"
+    )
     parser.add_argument("--max-new-tokens", type=int, default=256, help="LLM agents: tokens per reply (default 256)")
     parser.add_argument("--temperature", type=float, default=0.0, help="LLM agents: sampling temperature (0 = greedy)")
     parser.add_argument("--few-shot", action="store_true", help="LLM agents: add the worked example to the prompt")

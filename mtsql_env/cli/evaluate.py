@@ -79,6 +79,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="do not read or write the on-disk gold cache"
     )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="processes that score turns (default 0: one per idle core; 1: none)"
+    )
     parser.add_argument("--per-item", metavar="OUT.jsonl", help="write one JSON line per scored turn")
     parser.add_argument("--json", metavar="OUT.json", help="write the summary as JSON")
     parser.set_defaults(func=_evaluate)
@@ -105,6 +108,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         strict=args.strict,
         keep_distinct=args.keep_distinct,
         timeout_s=args.timeout,
+        workers=args.workers,
         cache_dir=cache_dir,
     )
     result = evaluate_files(args.gold, args.pred, args.db, args.table, config)

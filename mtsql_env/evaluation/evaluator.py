@@ -78,6 +78,14 @@ class EvaluatorConfig:
         },
     )
 
+    workers: int = field(
+        default=1,
+        metadata={
+            "help": "Processes that score the turns of `evaluate` (forked, grouped by database; results identical "
+            "and in order). 1 scores here; 0 means one per idle core (cores minus the load average). Where fork "
+            "is unavailable, 1 is used."
+        },
+    )
     cache_dir: str | None = field(
         default=None,
         metadata={
@@ -93,6 +101,8 @@ class EvaluatorConfig:
             raise ValueError(f"timeout_s must be a finite number of seconds above 0, got {self.timeout_s}")
         if self.score_cache_size < 0:
             raise ValueError(f"score_cache_size must be >= 0, got {self.score_cache_size}")
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0 (0: one per CPU core), got {self.workers}")
 
     @property
     def scores_exec(self) -> bool:
@@ -332,14 +342,15 @@ class Evaluator:
                 "check the blank lines between interactions (an empty prediction line shifts all later ones)"
             )
         cache_key = self._load_disk_cache(gold) if self.config.cache_dir else None
-        records: list[dict[str, Any]] = []
+        jobs: list[tuple[int, int, str, str, str]] = []
         unpaired_gold = unpaired_pred = 0
         for index, (gold_turns, pred_turns) in enumerate(zip(gold, pred)):
             unpaired_gold += max(0, len(gold_turns) - len(pred_turns))
             unpaired_pred += max(0, len(pred_turns) - len(gold_turns))
             for turn, ((gold_sql, db_id), pred_sql) in enumerate(zip(gold_turns, pred_turns)):
-                score = self.score_turn(pred_sql, gold_sql, db_id)
-                records.append(_record(index, turn, db_id, gold_sql, pred_sql, score))
+                jobs.append((index, turn, db_id, gold_sql, pred_sql))
+        scores = self._score_jobs(jobs, keep_gold=cache_key is not None)
+        records = [_record(i, t, db_id, g, p, score) for (i, t, db_id, g, p), score in zip(jobs, scores)]
         if unpaired_gold or unpaired_pred:
             logger.warning(
                 "pairing stops at the shorter side: %d gold and %d predicted turns are not scored",
@@ -358,6 +369,68 @@ class Evaluator:
                 describe_gold_errors(summary["gold_errors"]),
             )
         return EvaluationResult(records, summary, self.config)
+
+
+    def _score_jobs(self, jobs: Sequence[tuple[int, int, str, str, str]], *, keep_gold: bool) -> list[TurnScore]:
+        """Score ``(interaction, turn, db_id, gold, pred)`` jobs, in forked workers when configured and worth it.
+
+        Jobs are grouped by database (its schema, gold results and connections stay in one worker) and the
+        groups dealt largest first to the least loaded worker. With ``keep_gold`` the workers' gold sides come
+        back too, for the disk cache.
+        """
+        workers = min(self.config.workers or _idle_cores(), len({job[2] for job in jobs}))
+        if workers < 2 or len(jobs) < MIN_TURNS_PER_WORKER * 2 or not _can_fork():
+            return [self.score_turn(pred, gold, db_id) for _, _, db_id, gold, pred in jobs]
+        import multiprocessing
+
+        by_db: dict[str, list[int]] = {}
+        for position, job in enumerate(jobs):
+            by_db.setdefault(job[2], []).append(position)
+        chunks: list[list[int]] = [[] for _ in range(min(workers, max(1, len(jobs) // MIN_TURNS_PER_WORKER)))]
+        for positions in sorted(by_db.values(), key=len, reverse=True):
+            min(chunks, key=len).extend(positions)
+        global _FORKED
+        _FORKED = (self, jobs, keep_gold)
+        try:
+            with multiprocessing.get_context("fork").Pool(len(chunks)) as pool:
+                parts = pool.map(_score_chunk, chunks)
+        finally:
+            _FORKED = None
+        scores: list[TurnScore | None] = [None] * len(jobs)
+        for chunk, (chunk_scores, gold_sides) in zip(chunks, parts):
+            for position, score in zip(chunk, chunk_scores):
+                scores[position] = score
+            for key, side in gold_sides.items():
+                self._gold_cache.setdefault(key, side)
+        return scores  # type: ignore[return-value]
+
+
+#: Fewest turns per worker process: below it, forking costs more than it saves.
+MIN_TURNS_PER_WORKER = 100
+#: What a forked worker scores: set by the parent right before the fork (fork copies it, nothing is pickled).
+_FORKED: tuple[Evaluator, Sequence[tuple[int, int, str, str, str]], bool] | None = None
+
+
+def _idle_cores() -> int:
+    """CPU cores minus the 1-minute load average, at least 1: on a busy machine extra processes only queue."""
+    cores = os.cpu_count() or 1
+    try:
+        return max(1, min(cores, round(cores - os.getloadavg()[0])))
+    except OSError:  # no load average on this platform
+        return cores
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _score_chunk(positions: Sequence[int]) -> tuple[list[TurnScore], dict[tuple[str, str], _GoldSide]]:
+    assert _FORKED is not None, "only called in a worker forked by Evaluator._score_jobs"
+    evaluator, jobs, keep_gold = _FORKED
+    scores = [evaluator.score_turn(jobs[p][4], jobs[p][3], jobs[p][2]) for p in positions]
+    return scores, dict(evaluator._gold_cache) if keep_gold else {}
 
 
 def describe_gold_errors(errors: Sequence[dict[str, Any]], limit: int = 5) -> str:

@@ -225,6 +225,10 @@ def _text_sorted(row: Row) -> Row:
     return tuple(sorted(row, key=lambda value: str(value) + str(type(value))))
 
 
+def _same_types(gold_row: Row, pred_row: Row) -> bool:
+    return all(a.__class__ is b.__class__ for a, b in zip(gold_row, pred_row))
+
+
 def _passes_quick_reject(gold: Sequence[Row], pred: Sequence[Row], ordered: bool) -> bool:
     gold_sorted = [_text_sorted(row) for row in gold]
     pred_sorted = [_text_sorted(row) for row in pred]
@@ -291,6 +295,8 @@ def results_equal(
         return False
     gold = [row if row.__class__ is tuple else tuple(row) for row in gold]
     pred = [row if row.__class__ is tuple else tuple(row) for row in pred]
+    if gold == pred and (strict or all(map(_same_types, gold, pred))):
+        return True  # the same rows in the same order pass every check below (a test suite's common case)
     # With one column the quick reject is implied by the final check (same set / same list), so skip it.
     if num_cols > 1 and not strict and not _passes_quick_reject(gold, pred, order_matters):
         return False

@@ -121,16 +121,17 @@ _FILE_ERROR_MESSAGES = frozenset({"database disk image is malformed", "file is n
 
 _DECODE_ERROR_PREFIX = "Could not decode to UTF-8"
 
-# Rows pulled by the first fetchmany call (one call answers most queries) and at most per later call;
-# later batches shrink so that the rows still allowed by the byte cap, at the size seen so far, fit.
-# A batch is materialised before it is counted, so the first one bounds the overshoot:
-# _FIRST_BATCH rows of up to SQLITE_LIMIT_COLUMN values of max_value_bytes each.
+# Rows pulled by the first fetchmany call (one call answers most queries) and at most per later call.
+# A batch is materialised before it is counted, so the first one holds at most _FIRST_BATCH_BYTES even
+# if every value had the largest allowed size; later batches hold the rows that still fit the byte cap
+# at the mean row size seen so far.
 _FIRST_BATCH = 32
+_FIRST_BATCH_BYTES = 32 * 1024 * 1024
 _FETCH_BATCH = 128
 
 # Result columns per statement (SQLite's default is 2000). The widest Spider table has 48 columns; the
 # limit bounds one row to _MAX_COLUMNS values of max_value_bytes each.
-_MAX_COLUMNS = 128
+_MAX_COLUMNS = 64
 
 # Deterministic SQL texts remembered per connection (see _Handle.deterministic); past it the memo restarts.
 _DETERMINISM_MEMO = 4096
@@ -568,7 +569,7 @@ def _fit_bytes(batch: list[tuple[Any, ...]], budget: int) -> list[tuple[Any, ...
 
 
 def _fetch(
-    conn: sqlite3.Connection, sql: str, max_rows: int, max_bytes: int, deadline: float
+    conn: sqlite3.Connection, sql: str, max_rows: int, max_bytes: int, max_value_bytes: int, deadline: float
 ) -> tuple[tuple[str, ...], tuple[tuple[Any, ...], ...], bool]:
     """Run ``sql`` and fetch at most ``max_rows`` rows / ``max_bytes`` bytes: (columns, rows, truncated)."""
     cursor = conn.execute(sql)
@@ -577,7 +578,7 @@ def _fetch(
         return (), (), False
     columns = tuple([d[0] for d in description])
     want = max_rows + 1  # one extra row tells whether the result was cut
-    size = min(_FIRST_BATCH, want)
+    size = min(_FIRST_BATCH, want, _FIRST_BATCH_BYTES // (len(columns) * max_value_bytes) or 1)
     batch = cursor.fetchmany(size)
     used = _row_bytes(batch)
     if len(batch) < size and used <= max_bytes:
@@ -770,7 +771,7 @@ class SQLiteExecutor:
         watchdog.watch(handle, deadline)
         try:
             try:
-                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, deadline)
+                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, config.max_value_bytes, deadline)
             except sqlite3.OperationalError as exc:
                 if not str(exc).startswith(_DECODE_ERROR_PREFIX):
                     raise
@@ -778,7 +779,7 @@ class SQLiteExecutor:
                 # decoding; keeping the C-level str decoder otherwise is much faster.
                 handle.conn.text_factory = _lenient_text
                 try:
-                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, deadline)
+                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, config.max_value_bytes, deadline)
                 finally:
                     handle.conn.text_factory = str
         except _QueryTimeout:
@@ -817,7 +818,7 @@ class SQLiteExecutor:
         logger.debug("query interrupted after %.3f s (limit %.3f s)", elapsed, limit)
         return ExecutionResult(
             error=ErrorKind.TIMEOUT,
-            message=f"interrupted: query exceeded the {limit:g} s time limit",
+            message=f"interrupted: query exceeded the {limit:.3g} s time limit",
             elapsed_s=elapsed,
         )
 

@@ -24,8 +24,9 @@ _REPO = Path(__file__).resolve().parents[1]
 
 SLOW = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
 PRINTF = "SELECT printf('%.*c', 2147483647, 'x')"
-LTRIM = "SELECT length(ltrim(printf('%.*c', 499999, 'a'), printf('%.*c', 49999, 'b') || 'a'))"
-BIG_ROW = "SELECT " + ", ".join(["hex(zeroblob(499999))"] * 6)  # one 6 MB row, over the 5 MB byte cap
+LTRIM = "SELECT length(ltrim(printf('%.*c', 250000, 'a'), printf('%.*c', 20000, 'b') || 'a'))"
+BIG_ROW = "SELECT " + ", ".join(["hex(zeroblob(131071))"] * 24)  # one 6 MB row, over the 5 MB byte cap
+WIDE_ROWS = "SELECT " + ", ".join(["hex(zeroblob(131071))"] * 64) + " FROM city"  # 16 MiB rows
 
 # name -> what the child does; each measures one call between two timestamps.
 BOMBS = {
@@ -35,7 +36,7 @@ BOMBS = {
         "world_1",
         ["<execute>SELECT " + ", ".join([PRINTF[7:]] * 4) + "</execute>"],
     ),
-    "execute ltrim with a 50k-char set": ("step", "world_1", [f"<execute>{LTRIM}</execute>"]),
+    "execute ltrim with a 20k-char set": ("step", "world_1", [f"<execute>{LTRIM}</execute>"]),
     "answer a slow query": ("step", "world_1", [f"<answer>{SLOW}</answer>"]),
     "forced commit at the step limit": (
         "step",
@@ -48,6 +49,12 @@ BOMBS = {
         "world_1",
         ["<answer>SELECT hex(zeroblob(499999)) FROM city</answer>"],
     ),
+    "answer hex(zeroblob(131071)) FROM city": (
+        "step",
+        "world_1",
+        ["<answer>SELECT hex(zeroblob(131071)) FROM city</answer>"],
+    ),
+    "answer 64 columns of 256 KiB FROM city": ("step", "world_1", [f"<answer>{WIDE_ROWS}</answer>"]),
     "execute one 6 MB row": ("step", "world_1", [f"<execute>{BIG_ROW}</execute>"]),
     "cache: SELECT \"random\"() twice": ("repeat", "world_1", ['<execute>SELECT "random"()</execute>']),
     "cache: random /**/ () twice": ("repeat", "world_1", ["<execute>SELECT random /**/ ()</execute>"]),

@@ -337,7 +337,7 @@ class ExecutorConfig:
             Rows kept per query; more rows set ``truncated=True``.
         max_bytes (`int`, *optional*, defaults to `5000000`):
             Estimated bytes of row data kept per query; more set ``truncated=True``.
-        max_value_bytes (`int`, *optional*, defaults to `1000000`):
+        max_value_bytes (`int`, *optional*, defaults to `262144`):
             Largest string or blob SQLite may build (``SQLITE_LIMIT_LENGTH``).
 
         > Parameters that control connections
@@ -371,10 +371,12 @@ class ExecutorConfig:
         },
     )
     max_value_bytes: int = field(
-        default=1_000_000,
+        default=256 * 1024,
         metadata={
-            "help": "Largest string or blob SQLite may build (SQLITE_LIMIT_LENGTH); a bigger one is an "
-            "TOO_LARGE error ('string or blob too big'). Bounds memory per cell."
+            "help": "Largest string or blob SQLite may build (SQLITE_LIMIT_LENGTH); a bigger one is a "
+            "TOO_LARGE error ('string or blob too big'). With at most 64 result columns it bounds one row, "
+            "which is built whole before any cap can count it, to 16 MiB (the largest value in the CoSQL "
+            "dev databases is 60 bytes)."
         },
     )
 

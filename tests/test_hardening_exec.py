@@ -46,15 +46,17 @@ needs_data = pytest.mark.skipif(
 TIMEOUT = 0.5
 SLACK = 0.25
 SLOW = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c"
-#: One statement per slow function, each minutes long without a killable worker (measured 14-68 s).
+#: One statement per slow function, each one VM instruction of seconds to minutes (measured 5-68 s).
+#: All values fit the default 256 KiB value cap.
 ONE_INSTRUCTION_BOMBS = {
     "printf": "SELECT printf('%.*c', 2147483647, 'x')",
     "format": "SELECT format('%.*c', 2147483647, 'x')",
-    "ltrim": "SELECT ltrim(printf('%.*c', 499999, 'a'), printf('%.*c', 49999, 'b') || 'a')",
-    "rtrim": "SELECT rtrim(printf('%.*c', 499999, 'a'), printf('%.*c', 49999, 'b') || 'a')",
-    "trim": "SELECT trim(printf('%.*c', 499999, 'a'), printf('%.*c', 49999, 'b') || 'a')",
-    "instr": "SELECT instr(printf('%.*c', 999999, 'a'), printf('%.*c', 499999, 'a') || 'b')",
-    "replace": "SELECT replace(printf('%.*c', 999999, 'a'), printf('%.*c', 499999, 'a') || 'b', 'c')",
+    "ltrim": "SELECT ltrim(printf('%.*c', 250000, 'a'), printf('%.*c', 20000, 'b') || 'a')",
+    "rtrim": "SELECT rtrim(printf('%.*c', 250000, 'a'), printf('%.*c', 20000, 'b') || 'a')",
+    "trim": "SELECT trim(printf('%.*c', 250000, 'a'), printf('%.*c', 20000, 'b') || 'a')",
+    "instr": "SELECT " + " + ".join(["instr(printf('%.*c', 250000, 'a'), printf('%.*c', 125000, 'a') || 'b')"] * 8),
+    "replace": "SELECT "
+    + " || ".join(["replace(printf('%.*c', 250000, 'a'), printf('%.*c', 125000, 'a') || 'b', '')"] * 8),
 }
 
 
@@ -232,10 +234,11 @@ print(json.dumps({"growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxr
 @pytest.mark.parametrize(
     "action",
     [
-        "<answer>SELECT hex(zeroblob(499999)) FROM city</answer>",
-        "<execute>SELECT hex(zeroblob(499999)), name FROM city</execute>",
-        "<answer>SELECT " + ", ".join(["hex(zeroblob(499999))"] * 100) + " FROM city</answer>",  # > 64 columns
-        "<answer>SELECT " + ", ".join(["hex(zeroblob(49999))"] * 60) + " FROM city</answer>",
+        "<answer>SELECT hex(zeroblob(499999)) FROM city</answer>",  # the bomb: values over the cap
+        "<answer>SELECT hex(zeroblob(131071)) FROM city</answer>",  # 4,079 values of 256 KiB: 1 GB
+        "<execute>SELECT hex(zeroblob(131071)), name FROM city</execute>",
+        "<answer>SELECT " + ", ".join(["hex(zeroblob(131071))"] * 64) + " FROM city</answer>",  # 16 MiB rows
+        "<answer>SELECT " + ", ".join(["hex(zeroblob(131071))"] * 100) + " FROM city</answer>",  # > 64 columns
     ],
 )
 def test_one_step_of_huge_values_stays_within_64_mb_of_the_caps(action: str) -> None:
@@ -273,7 +276,7 @@ import json, resource, sys
 from mtsql_env.evaluation.evaluator import Evaluator, EvaluatorConfig
 ev = Evaluator(sys.argv[1], None, EvaluatorConfig(etype="exec"))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-two_gb = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 2000) SELECT hex(zeroblob(499999)) FROM c"
+two_gb = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 8000) SELECT hex(zeroblob(131071)) FROM c"
 score = ev.score_turn(two_gb, "SELECT count(*) FROM t", "db")
 print(json.dumps({"growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024,
                   "exec": score.exec, "error": score.pred_exec_error}))
@@ -443,7 +446,7 @@ def test_env_bombs_change_no_database_file(tmp_path: Path) -> None:
     env = env.unwrapped
     dialogue = next(d for d in env.dataset.dialogues if d.db_id == "world_1")
     env.reset(options={"dialogue_id": dialogue.dialogue_id})
-    for sql in [*ONE_INSTRUCTION_BOMBS.values(), SLOW, "SELECT hex(zeroblob(499999)) FROM city"]:
+    for sql in [*ONE_INSTRUCTION_BOMBS.values(), SLOW, "SELECT hex(zeroblob(131071)) FROM city"]:
         (_, _, _, _, info), elapsed = _bounded(lambda sql=sql: _timed_step(env, f"<execute>{sql}</execute>"), 10)[0]
         assert elapsed <= TIMEOUT + SLACK
     env.step("<answer>SELECT printf('%.*c', 2147483647, 'x')</answer>")

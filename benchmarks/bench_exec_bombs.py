@@ -56,7 +56,7 @@ BOMBS = {
     ),
     "answer 64 columns of 256 KiB FROM city": ("step", "world_1", [f"<answer>{WIDE_ROWS}</answer>"]),
     "execute one 6 MB row": ("step", "world_1", [f"<execute>{BIG_ROW}</execute>"]),
-    "cache: SELECT \"random\"() twice": ("repeat", "world_1", ['<execute>SELECT "random"()</execute>']),
+    'cache: SELECT "random"() twice': ("repeat", "world_1", ['<execute>SELECT "random"()</execute>']),
     "cache: random /**/ () twice": ("repeat", "world_1", ["<execute>SELECT random /**/ ()</execute>"]),
     "exec match, crafted 9-column result": ("compare", "", [9]),
 }
@@ -116,13 +116,18 @@ print(json.dumps(out))
 
 def _hashes(database_dir: Path) -> dict[str, str]:
     return {
-        str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(database_dir.rglob("*.sqlite"))
+        str(path): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(database_dir.rglob("*.sqlite"))
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("MTSQL_DATA_DIR", _REPO.parent / "shared" / "data")))
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(os.environ.get("MTSQL_DATA_DIR", _REPO.parent / "shared" / "data")),
+    )
     parser.add_argument("--code", type=Path, default=_REPO, help="checkout whose mtsql_env is measured")
     parser.add_argument("--kill-after", type=float, default=30.0, help="seconds before a child is killed")
     args = parser.parse_args()
@@ -137,9 +142,13 @@ def main() -> None:
         command = [sys.executable, "-c", _CHILD, str(args.code), json.dumps(spec), SLOW]
         start = time.perf_counter()
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=args.kill_after, env=env)
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=args.kill_after, env=env, check=False
+            )
         except subprocess.TimeoutExpired:
-            print(f"{name:42s} {'>' + format(args.kill_after, 'g'):>8s} {'-':>13s}  killed after {args.kill_after:g} s")
+            print(
+                f"{name:42s} {'>' + format(args.kill_after, 'g'):>8s} {'-':>13s}  killed after {args.kill_after:g} s"
+            )
             continue
         lines = done.stdout.strip().splitlines()
         if done.returncode or not lines:

@@ -115,7 +115,9 @@ def bench_deadline(repeat: int, threads: int) -> None:
     """
     sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 2000000) SELECT count(*) FROM c"
     path = os.path.join(tempfile.mkdtemp(), "empty.sqlite")
-    sqlite3.connect(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t(x)")
+    conn.close()
     now = time.perf_counter
     deadline = float("inf")
     executor = SQLiteExecutor(ExecutorConfig(timeout_s=60))

@@ -422,7 +422,9 @@ class _Prepare:
 
     def authorize(self, action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
         """Allow-list authorizer, called by SQLite while it prepares a statement (never per row)."""
-        self.called = True
+        if not self.called:  # the first call for this statement (the executor only resets `called`)
+            self.called = True
+            self.nondeterministic = self.slow = False
         if action in _ALLOWED_ACTIONS:
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_FUNCTION:
@@ -443,48 +445,42 @@ class _Prepare:
 class _Watchdog:
     """One daemon thread that interrupts each query whose deadline has passed.
 
-    Registering a query costs a dict store (and a wake-up only when its deadline is the nearest one); the
-    thread sleeps until the nearest deadline, so it runs about once per ``timeout_s``, not per query.
+    A query registers with one dict store in ``active`` (and wakes the thread only when its deadline is
+    nearer than the one the thread sleeps until) and leaves with one dict pop; the thread sleeps until the
+    nearest deadline, so it runs about once per ``timeout_s``, not per query. Nothing is locked per query:
+    should a query end (and the next one start on the same connection) just as the thread interrupts it,
+    the next one sees SQLITE_INTERRUPT before its own deadline and the executor runs it again.
     """
 
     def __init__(self) -> None:
-        self._active: dict[_Handle, float] = {}
+        self.active: dict[_Handle, float] = {}
+        self.wake_at = math.inf  # when the thread wakes next; -inf while it scans
         self._cond = threading.Condition(threading.Lock())
-        self._wake_at = math.inf  # when the thread wakes next; -inf while it scans
         self._thread: threading.Thread | None = None
 
-    def watch(self, handle: _Handle, deadline: float) -> None:
-        self._active[handle] = deadline
-        if deadline < self._wake_at:
-            with self._cond:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._loop, name="mtsql-sql-watchdog", daemon=True)
-                    self._thread.start()
-                self._cond.notify()
-
-    def unwatch(self, handle: _Handle) -> None:
-        with handle.lock:  # never while the thread is interrupting this handle
-            self._active.pop(handle, None)
+    def wake(self) -> None:
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="mtsql-sql-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
 
     def _loop(self) -> None:
-        active = self._active
+        active = self.active
         with self._cond:
             while True:
-                self._wake_at = -math.inf  # a query registered during the scan wakes us again
+                self.wake_at = -math.inf  # a query registered during the scan wakes us again
                 now = time.perf_counter()
                 nearest = math.inf
                 for handle, deadline in active.copy().items():
                     if deadline > now:
                         nearest = min(nearest, deadline)
-                        continue
-                    with handle.lock:
-                        if active.get(handle) == deadline:  # still the same query
-                            del active[handle]
-                            try:
-                                handle.conn.interrupt()
-                            except sqlite3.ProgrammingError:  # closed meanwhile
-                                pass
-                self._wake_at = nearest
+                    elif active.get(handle) == deadline and active.pop(handle, None) is not None:
+                        try:
+                            handle.conn.interrupt()
+                        except sqlite3.ProgrammingError:  # closed meanwhile
+                            pass
+                self.wake_at = nearest
                 self._cond.wait(None if nearest == math.inf else nearest - now)
 
 
@@ -549,11 +545,10 @@ def _deterministic(handle: _Handle, sql: str) -> bool:
     answers for it, and a text it does not know (a syntax error, or a memo restarted) counts as
     nondeterministic, which only means its result is not cached.
     """
-    prepare = handle.prepare
     memo = handle.deterministic
-    if not prepare.called:
+    if not handle.prepare.called:
         return sql in memo
-    if prepare.nondeterministic:
+    if handle.prepare.nondeterministic:
         return False
     if len(memo) >= _DETERMINISM_MEMO:
         memo.clear()
@@ -615,7 +610,7 @@ class _Handle:
     again, so this memo answers for it (a text not in it counts as nondeterministic: never cached).
     """
 
-    __slots__ = ("__weakref__", "conn", "deterministic", "fd", "lock", "path", "prepare", "signature")
+    __slots__ = ("__weakref__", "conn", "deterministic", "fd", "path", "prepare", "signature")
 
     def __init__(
         self, conn: sqlite3.Connection, prepare: _Prepare, path: str, fd: int, signature: tuple[int, int]
@@ -623,7 +618,6 @@ class _Handle:
         self.conn = conn
         self.prepare = prepare
         self.deterministic: set[str] = set()
-        self.lock = threading.Lock()
         self.path = path
         self.fd = fd
         self.signature = signature
@@ -768,12 +762,16 @@ class SQLiteExecutor:
         start = time.perf_counter()
         deadline = start + limit
         prepare = handle.prepare
-        prepare.called = prepare.nondeterministic = prepare.slow = False
+        prepare.called = False
         watchdog = _watchdog
-        watchdog.watch(handle, deadline)
+        active = watchdog.active
+        active[handle] = deadline
+        if deadline < watchdog.wake_at:
+            watchdog.wake()
+        value_cap = config.max_value_bytes
         try:
             try:
-                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, config.max_value_bytes, deadline)
+                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, value_cap, deadline)
             except sqlite3.OperationalError as exc:
                 if not str(exc).startswith(_DECODE_ERROR_PREFIX):
                     raise
@@ -781,20 +779,21 @@ class SQLiteExecutor:
                 # decoding; keeping the C-level str decoder otherwise is much faster.
                 handle.conn.text_factory = _lenient_text
                 try:
-                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, config.max_value_bytes, deadline)
+                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, value_cap, deadline)
                 finally:
                     handle.conn.text_factory = str
         except _QueryTimeout:
             return self._timeout_result(limit, start)
         except Exception as exc:  # noqa: BLE001 - anything about the SQL becomes a result
-            if not prepare.slow:
-                return self._error_result(exc, handle, sql, limit, start)
+            if not (prepare.called and prepare.slow):
+                return self._error_result(exc, handle, sql, limit, cap, start)
             columns = None  # refused only because it calls a slow function: run it in a worker below
         finally:
-            watchdog.unwatch(handle)
+            active.pop(handle, None)
         if columns is None:
             return self._run_in_worker(handle, sql, limit, cap, start)
-        deterministic = _deterministic(handle, sql)
+        deterministic = _deterministic(handle, sql) if prepare.called else sql in handle.deterministic
+
         if truncated and not rows:
             return ExecutionResult(
                 columns=columns,
@@ -825,7 +824,7 @@ class SQLiteExecutor:
         )
 
     def _error_result(
-        self, exc: Exception, handle: _Handle, sql: str, limit: float, start: float
+        self, exc: Exception, handle: _Handle, sql: str, limit: float, cap: int, start: float
     ) -> ExecutionResult:
         code = getattr(exc, "sqlite_errorcode", None)
         message = str(exc)
@@ -837,6 +836,9 @@ class SQLiteExecutor:
             self._discard(handle)
             raise DatabaseFileError(f"{handle.path}: {message}") from exc
         if code == sqlite3.SQLITE_INTERRUPT:
+            left = start + limit - time.perf_counter()
+            if left > 0:  # meant for the previous query on this connection (see _Watchdog): run again
+                return self._run(handle, sql, left, cap)
             return self._timeout_result(limit, start)
 
         if code in (sqlite3.SQLITE_AUTH, sqlite3.SQLITE_READONLY):

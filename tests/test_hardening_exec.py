@@ -23,6 +23,7 @@ from pathlib import Path
 
 import gymnasium as gym
 import pytest
+from conftest import REAL_DATA_DIR, REPO
 
 import mtsql_env  # noqa: F401  (registers the env ids)
 from mtsql_env.evaluation.exec_match import (
@@ -35,12 +36,11 @@ from mtsql_env.evaluation.exec_match import (
 from mtsql_env.executor import SLOW_FUNCTIONS, ErrorKind, ExecutorConfig, SQLiteExecutor
 from mtsql_env.result_cache import ResultCache
 
-from conftest import REAL_DATA_DIR, REPO
-
 DATABASE_DIR = REAL_DATA_DIR / "cosql_dataset" / "database"
 GOLD_FILE = REAL_DATA_DIR / "reference" / "cosql_dev_gold.txt"
 needs_data = pytest.mark.skipif(
-    not (DATABASE_DIR / "world_1" / "world_1.sqlite").exists(), reason=f"CoSQL data not found under {REAL_DATA_DIR}"
+    not (DATABASE_DIR / "world_1" / "world_1.sqlite").exists(),
+    reason=f"CoSQL data not found under {REAL_DATA_DIR}",
 )
 
 TIMEOUT = 0.5
@@ -54,7 +54,8 @@ ONE_INSTRUCTION_BOMBS = {
     "ltrim": "SELECT ltrim(printf('%.*c', 250000, 'a'), printf('%.*c', 20000, 'b') || 'a')",
     "rtrim": "SELECT rtrim(printf('%.*c', 250000, 'a'), printf('%.*c', 20000, 'b') || 'a')",
     "trim": "SELECT trim(printf('%.*c', 250000, 'a'), printf('%.*c', 20000, 'b') || 'a')",
-    "instr": "SELECT " + " + ".join(["instr(printf('%.*c', 250000, 'a'), printf('%.*c', 125000, 'a') || 'b')"] * 8),
+    "instr": "SELECT "
+    + " + ".join(["instr(printf('%.*c', 250000, 'a'), printf('%.*c', 125000, 'a') || 'b')"] * 8),
     "replace": "SELECT "
     + " || ".join(["replace(printf('%.*c', 250000, 'a'), printf('%.*c', 125000, 'a') || 'b', '')"] * 8),
 }
@@ -82,7 +83,9 @@ def _bounded(fn, limit: float):
 
 
 def _sha256(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 @pytest.fixture
@@ -106,7 +109,9 @@ def test_one_instruction_bomb_stops_at_the_deadline(tiny_db: Path, name: str) ->
         result, elapsed = _bounded(lambda: executor.execute(tiny_db, ONE_INSTRUCTION_BOMBS[name]), 10)
         assert result.error is ErrorKind.TIMEOUT, result
         assert elapsed <= TIMEOUT + SLACK
-        assert executor.execute(tiny_db, "SELECT count(*) FROM t").rows == ((100,),)  # the connection still works
+        assert executor.execute(tiny_db, "SELECT count(*) FROM t").rows == (
+            (100,),
+        )  # the connection still works
     assert _sha256(tiny_db.parent) == before
 
 
@@ -134,7 +139,13 @@ def test_slow_functions_give_the_same_rows_through_the_worker(tiny_db: Path) -> 
 
 def test_concurrent_bombs_each_keep_their_own_deadline(tiny_db: Path) -> None:
     executor = SQLiteExecutor(ExecutorConfig(timeout_s=TIMEOUT))
-    sqls = [ONE_INSTRUCTION_BOMBS["printf"], SLOW, ONE_INSTRUCTION_BOMBS["ltrim"], SLOW, "SELECT count(*) FROM t"]
+    sqls = [
+        ONE_INSTRUCTION_BOMBS["printf"],
+        SLOW,
+        ONE_INSTRUCTION_BOMBS["ltrim"],
+        SLOW,
+        "SELECT count(*) FROM t",
+    ]
     results: list[object] = [None] * len(sqls)
 
     def run(i: int) -> None:
@@ -177,7 +188,7 @@ def _timed_step(env, action: str):
 def test_slow_answer_runs_within_one_budget() -> None:
     env = _sample_env()
     env.reset(options={"index": 0})
-    (obs, _, _, _, info), elapsed = _timed_step(env, f"<answer>{SLOW}</answer>")
+    (_, _, _, _, info), elapsed = _timed_step(env, f"<answer>{SLOW}</answer>")
     assert elapsed <= TIMEOUT + SLACK
     assert info["turn_result"]["exec"] == 0 and "timeout" in env._memory.entries[-1].result_preview
     env.close()
@@ -187,7 +198,7 @@ def test_forced_commit_at_the_step_limit_shares_the_step_budget() -> None:
     env = _sample_env(max_steps_per_turn=2)
     env.reset(options={"index": 0})
     env.step(f"<propose>{SLOW}</propose>")
-    (obs, _, _, _, info), elapsed = _timed_step(env, "<execute/>")
+    (_, _, _, _, info), elapsed = _timed_step(env, "<execute/>")
     assert info["turn_result"]["forced"] and info["turn_result"]["exec"] == 0
     assert elapsed <= TIMEOUT + SLACK
     env.close()
@@ -206,7 +217,7 @@ def test_turn_mode_reset_with_a_slow_history_shares_one_budget() -> None:
         history={dialogue.dialogue_id: [SLOW] * 8},
     ).unwrapped
     env.reset(options={"dialogue_id": dialogue.dialogue_id, "turn": 0})  # schema text is built once
-    (obs, _), elapsed = _bounded(lambda: env.reset(options={"dialogue_id": dialogue.dialogue_id, "turn": 8}), 30)
+    _, elapsed = _bounded(lambda: env.reset(options={"dialogue_id": dialogue.dialogue_id, "turn": 8}), 30)
     assert elapsed <= TIMEOUT + SLACK
     assert all("timeout" in e.result_preview for e in env._memory.entries) and len(env._memory) == 8
     env.close()
@@ -238,13 +249,21 @@ print(json.dumps({"growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxr
         "<answer>SELECT hex(zeroblob(131071)) FROM city</answer>",  # 4,079 values of 256 KiB: 1 GB
         "<execute>SELECT hex(zeroblob(131071)), name FROM city</execute>",
         "<answer>SELECT " + ", ".join(["hex(zeroblob(131071))"] * 64) + " FROM city</answer>",  # 16 MiB rows
-        "<answer>SELECT " + ", ".join(["hex(zeroblob(131071))"] * 100) + " FROM city</answer>",  # > 64 columns
+        "<answer>SELECT "
+        + ", ".join(["hex(zeroblob(131071))"] * 100)
+        + " FROM city</answer>",  # > 64 columns
     ],
 )
 def test_one_step_of_huge_values_stays_within_64_mb_of_the_caps(action: str) -> None:
     env = dict(os.environ, MTSQL_DATA_DIR=str(REAL_DATA_DIR))
     done = subprocess.run(
-        [sys.executable, "-c", _RSS_CHILD, action], capture_output=True, text=True, timeout=120, cwd=REPO, env=env
+        [sys.executable, "-c", _RSS_CHILD, action],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -291,6 +310,7 @@ def test_evaluate_defaults_do_not_fetch_a_2_gb_prediction(tiny_db: Path) -> None
         text=True,
         timeout=120,
         cwd=REPO,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -349,7 +369,10 @@ def _crafted(num_cols: int, rows: int = 200) -> tuple[list[tuple], list[tuple]]:
     rng = random.Random(num_cols)
     gold = [tuple(rng.randrange(2) for _ in range(num_cols)) for _ in range(rows)]
     pred = [tuple(rng.sample(row, num_cols)) for row in gold]
-    rotate = lambda table: [tuple(r[(i + k) % num_cols] for i in range(num_cols)) for k in range(num_cols) for r in table]  # noqa: E731
+
+    def rotate(table: list[tuple]) -> list[tuple]:
+        return [tuple(r[(i + k) % num_cols] for i in range(num_cols)) for k in range(num_cols) for r in table]
+
     return rotate(gold), rotate(pred)
 
 
@@ -440,14 +463,16 @@ def test_verdicts_on_real_golds_and_perturbed_predictions_are_unchanged() -> Non
 @needs_data
 def test_env_bombs_change_no_database_file(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    shutil.copytree(REAL_DATA_DIR / "cosql_dataset", data / "cosql_dataset", ignore=shutil.ignore_patterns("wta_1"))
+    shutil.copytree(
+        REAL_DATA_DIR / "cosql_dataset", data / "cosql_dataset", ignore=shutil.ignore_patterns("wta_1")
+    )
     before = _sha256(data)
     env = gym.make("MTSQL-CoSQL-v0", data_dir=str(data), skip_missing_databases=True, query_timeout_s=TIMEOUT)
     env = env.unwrapped
     dialogue = next(d for d in env.dataset.dialogues if d.db_id == "world_1")
     env.reset(options={"dialogue_id": dialogue.dialogue_id})
     for sql in [*ONE_INSTRUCTION_BOMBS.values(), SLOW, "SELECT hex(zeroblob(131071)) FROM city"]:
-        (_, _, _, _, info), elapsed = _bounded(lambda sql=sql: _timed_step(env, f"<execute>{sql}</execute>"), 10)[0]
+        _, elapsed = _bounded(lambda sql=sql: _timed_step(env, f"<execute>{sql}</execute>"), 10)[0]
         assert elapsed <= TIMEOUT + SLACK
     env.step("<answer>SELECT printf('%.*c', 2147483647, 'x')</answer>")
     env.close()

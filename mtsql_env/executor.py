@@ -133,6 +133,9 @@ _FETCH_BATCH = 128
 # limit bounds one row to _MAX_COLUMNS values of max_value_bytes each.
 _MAX_COLUMNS = 64
 
+# Seconds between two interrupts of a query past its deadline that has not stopped yet.
+_REINTERRUPT_S = 0.005
+
 # Deterministic SQL texts remembered per connection (see _Handle.deterministic); past it the memo restarts.
 _DETERMINISM_MEMO = 4096
 
@@ -447,14 +450,15 @@ class _Watchdog:
 
     A query registers with one dict store in ``active`` (and wakes the thread only when its deadline is
     nearer than the one the thread sleeps until) and leaves with one dict pop; the thread sleeps until the
-    nearest deadline, so it runs about once per ``timeout_s``, not per query. Nothing is locked per query:
+    nearest deadline, so it runs about once per ``timeout_s``, not per query, and interrupts a query past
+    its deadline every ``_REINTERRUPT_S`` until it has left. Nothing is locked per query:
     should a query end (and the next one start on the same connection) just as the thread interrupts it,
     the next one sees SQLITE_INTERRUPT before its own deadline and the executor runs it again.
     """
 
     def __init__(self) -> None:
         self.active: dict[_Handle, float] = {}
-        self.wake_at = math.inf  # when the thread wakes next; -inf while it scans
+        self.wake_at = math.inf  # when the thread wakes next; inf while it scans, so any query wakes it
         self._cond = threading.Condition(threading.Lock())
         self._thread: threading.Thread | None = None
 
@@ -469,17 +473,20 @@ class _Watchdog:
         active = self.active
         with self._cond:
             while True:
-                self.wake_at = -math.inf  # a query registered during the scan wakes us again
+                self.wake_at = math.inf  # a query registered during the scan (unseen by it) wakes us again
                 now = time.perf_counter()
                 nearest = math.inf
                 for handle, deadline in active.copy().items():
                     if deadline > now:
                         nearest = min(nearest, deadline)
-                    elif active.get(handle) == deadline and active.pop(handle, None) is not None:
+                    elif active.get(handle) == deadline:  # still the same query
                         try:
                             handle.conn.interrupt()
                         except sqlite3.ProgrammingError:  # closed meanwhile
-                            pass
+                            continue
+                        # SQLite forgets an interrupt that lands before the statement starts running:
+                        # repeat it until the query has noticed and left.
+                        nearest = min(nearest, now + _REINTERRUPT_S)
                 self.wake_at = nearest
                 self._cond.wait(None if nearest == math.inf else nearest - now)
 
@@ -757,7 +764,7 @@ class SQLiteExecutor:
 
     # -- execution ---------------------------------------------------------------------------------
 
-    def _run(self, handle: _Handle, sql: str, limit: float, cap: int) -> ExecutionResult:
+    def _run(self, handle: _Handle, sql: str, limit: float, cap: int, retry: bool = True) -> ExecutionResult:
         config = self.config
         start = time.perf_counter()
         deadline = start + limit
@@ -786,7 +793,7 @@ class SQLiteExecutor:
             return self._timeout_result(limit, start)
         except Exception as exc:  # noqa: BLE001 - anything about the SQL becomes a result
             if not (prepare.called and prepare.slow):
-                return self._error_result(exc, handle, sql, limit, cap, start)
+                return self._error_result(exc, handle, sql, limit, cap, start, retry)
             columns = None  # refused only because it calls a slow function: run it in a worker below
         finally:
             active.pop(handle, None)
@@ -824,7 +831,7 @@ class SQLiteExecutor:
         )
 
     def _error_result(
-        self, exc: Exception, handle: _Handle, sql: str, limit: float, cap: int, start: float
+        self, exc: Exception, handle: _Handle, sql: str, limit: float, cap: int, start: float, retry: bool
     ) -> ExecutionResult:
         code = getattr(exc, "sqlite_errorcode", None)
         message = str(exc)
@@ -837,8 +844,8 @@ class SQLiteExecutor:
             raise DatabaseFileError(f"{handle.path}: {message}") from exc
         if code == sqlite3.SQLITE_INTERRUPT:
             left = start + limit - time.perf_counter()
-            if left > 0:  # meant for the previous query on this connection (see _Watchdog): run again
-                return self._run(handle, sql, left, cap)
+            if left > 0 and retry:  # meant for the previous query on this connection (see _Watchdog)
+                return self._run(handle, sql, left, cap, retry=False)
             return self._timeout_result(limit, start)
 
         if code in (sqlite3.SQLITE_AUTH, sqlite3.SQLITE_READONLY):

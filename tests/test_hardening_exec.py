@@ -172,6 +172,30 @@ def test_a_query_after_a_timeout_is_not_interrupted(tiny_db: Path) -> None:
             assert executor.execute(tiny_db, "SELECT sum(x) FROM t", timeout_s=5).rows == ((4950,),)
 
 
+def test_the_watchdog_never_misses_a_deadline(tiny_db: Path) -> None:
+    """Thousands of queries with deadlines of a few milliseconds, from two threads: each one is stopped."""
+    executor = SQLiteExecutor()
+    worst = [0.0, 0.0]
+
+    def hammer(slot: int) -> None:
+        for i in range(600):
+            start = time.perf_counter()
+            result = executor.execute(tiny_db, SLOW, timeout_s=0.001 * (1 + i % 5))
+            worst[slot] = max(worst[slot], time.perf_counter() - start)
+            assert result.error is ErrorKind.TIMEOUT
+
+    def both() -> None:
+        threads = [threading.Thread(target=hammer, args=(slot,)) for slot in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    _bounded(both, 120)
+    assert max(worst) <= SLACK
+    executor.close()
+
+
 # -- 2. one time budget per step and per reset ---------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@ Run: ``python benchmarks/bench_executor.py [--data-dir DIR] [--repeat N]``. It p
 1. ``SELECT count(*) FROM singer`` N times through the executor and through a bare cached
    ``sqlite3`` connection (the floor), and the difference per call;
 2. every CoSQL dev gold query (the evaluator's hot path) through both, with the same row results;
-3. the cost of the progress-handler deadline on a CPU-bound recursive CTE.
+3. the cost of the deadline on a CPU-bound recursive CTE, alone and from ``--threads`` threads at once:
+   none, a progress handler (what the executor used before) and the executor's interrupt watchdog.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import argparse
 import logging
 import os
 import sqlite3
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -103,22 +106,54 @@ def bench_gold(data_dir: Path, repeat: int) -> None:
           f"overhead {(t_ex - t_raw) / len(items) * 1e6:.2f} us/query, result mismatches: {mismatches}")
 
 
-def bench_progress(repeat: int) -> None:
-    """Handler on/off runs are interleaved so that load from other processes hits both alike."""
+def bench_deadline(repeat: int, threads: int) -> None:
+    """What the deadline costs on a CPU-bound query, alone and from several threads at once.
+
+    Compared: no deadline at all, the progress handler the executor used before (Python called every 1000
+    VM steps, which needs the GIL), and the executor's watchdog (``Connection.interrupt()`` at the deadline).
+    Runs are interleaved so that load from other processes hits all alike.
+    """
     sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 2000000) SELECT count(*) FROM c"
-    conn = sqlite3.connect(":memory:")
-    deadline = [float("inf")]
+    path = os.path.join(tempfile.mkdtemp(), "empty.sqlite")
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t(x)")
+    conn.close()
     now = time.perf_counter
-    line = "CPU-bound CTE:"
-    for steps in (100, 1000, 10000):
-        best_off = best_on = float("inf")
-        for _ in range(repeat):
-            conn.set_progress_handler(None, 1)
-            best_off = min(best_off, _best_of(lambda: conn.execute(sql).fetchall(), 1))
-            conn.set_progress_handler(lambda: now() > deadline[0], steps)
-            best_on = min(best_on, _best_of(lambda: conn.execute(sql).fetchall(), 1))
-        line += f" every {steps} steps {best_on * 1e3:.0f} ms vs {best_off * 1e3:.0f} ms ({(best_on / best_off - 1) * 100:+.1f}%);"
-    print(line.rstrip(";"))
+    deadline = float("inf")
+    executor = SQLiteExecutor(ExecutorConfig(timeout_s=60))
+
+    def raw(handler: bool) -> None:
+        conn = _raw_connection(path)
+        if handler:
+            conn.set_progress_handler(lambda: now() > deadline, 1000)
+        conn.execute(sql).fetchall()
+        conn.close()
+
+    ways = {
+        "no deadline": lambda: raw(False),
+        "progress handler": lambda: raw(True),
+        "watchdog": lambda: executor.execute(path, sql),
+    }
+
+    def concurrently(fn) -> None:
+        workers = [threading.Thread(target=fn) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    alone = dict.fromkeys(ways, float("inf"))
+    together = dict.fromkeys(ways, float("inf"))
+    for _ in range(repeat):
+        for name, fn in ways.items():
+            alone[name] = min(alone[name], _best_of(fn, 1))
+            together[name] = min(together[name], _best_of(lambda fn=fn: concurrently(fn), 1))
+    base, base_together = alone["no deadline"], together["no deadline"]
+    print("CPU-bound CTE, alone: " + ", ".join(
+        f"{name} {t * 1e3:.0f} ms ({(t / base - 1) * 100:+.1f}%)" for name, t in alone.items()))
+    print(f"CPU-bound CTE, {threads} threads at once: " + ", ".join(
+        f"{name} {t * 1e3:.0f} ms ({(t / base_together - 1) * 100:+.1f}%)" for name, t in together.items()))
+    executor.close()
 
 
 def main() -> None:
@@ -127,13 +162,14 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(default_data))
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("-n", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=2, help="threads running the CPU-bound query at once")
     args = parser.parse_args()
     db = args.data_dir / "cosql_dataset" / "database" / "concert_singer" / "concert_singer.sqlite"
     if not db.exists():
         raise SystemExit(f"CoSQL data not found under {args.data_dir} (set MTSQL_DATA_DIR)")
     bench_count(str(db), args.n, args.repeat)
     bench_gold(args.data_dir, args.repeat)
-    bench_progress(args.repeat)
+    bench_deadline(args.repeat, args.threads)
 
 
 if __name__ == "__main__":

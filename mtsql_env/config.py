@@ -99,7 +99,13 @@ class EnvConfig:
         default=False, metadata={"help": "Put the gold SQL in info['gold_sql'] (for debugging and oracles only)."}
     )
     # Parameters that control execution
-    query_timeout_s: float = field(default=2.0, metadata={"help": "Per-query time limit, enforced inside SQLite."})
+    query_timeout_s: float = field(
+        default=2.0,
+        metadata={
+            "help": "Time budget for all the SQL of one step or reset together (execution, scoring, memory, "
+            "history); SQLite is interrupted when it runs out."
+        },
+    )
     max_sql_chars: int = field(
         default=4000,
         metadata={"help": "Longer SQL in an action is a format error (the longest CoSQL gold query has 514 characters)."},

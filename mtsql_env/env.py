@@ -6,6 +6,7 @@ import logging
 import numbers
 import os
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,12 +199,16 @@ class MTSQLEnv(gym.Env[str, str]):
         results = ResultCache(int(cfg.result_cache_mb * 2**20)) if cfg.result_cache_mb > 0 else None
         executor_config = ExecutorConfig(timeout_s=cfg.query_timeout_s, max_rows=cfg.max_result_rows)
         self._executor = SQLiteExecutor(executor_config, cache=results)
+        # Scoring fetches under the executor's byte cap (memory stays bounded), not its row cap: a few golds
+        # return more rows than the agent is shown (15,169 in CoSQL dev), and EX compares results whole.
         self._evaluator = Evaluator(
             self._scoring_databases(),
             self.dataset.tables_path,
-            EvaluatorConfig(strict=cfg.strict_eval, timeout_s=cfg.query_timeout_s),
+            EvaluatorConfig(strict=cfg.strict_eval, timeout_s=cfg.query_timeout_s, max_bytes=executor_config.max_bytes),
             result_cache=results,
         )
+        # Every query of one step (or reset) shares one budget of query_timeout_s: see _time_left.
+        self._deadline = float("inf")
         # Episodes: whole dialogues, or every (dialogue, turn) pair.
         dialogues = self.dataset.dialogues
         if cfg.mode == "dialogue":
@@ -245,6 +250,7 @@ class MTSQLEnv(gym.Env[str, str]):
             return self._observe("The episode has ended."), 0.0, True, False, info
         snapshot = self._snapshot()
         self._turn.steps += 1
+        self._deadline = time.perf_counter() + self.config.query_timeout_s
         scores: dict[str, Any] = {}
         format_error = None
         parsed, ignored = None, 0
@@ -310,6 +316,7 @@ class MTSQLEnv(gym.Env[str, str]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
+        self._deadline = time.perf_counter() + self.config.query_timeout_s
         dialogue_idx, turn_idx = self._choose_episode(
             {key: value for key, value in (options or {}).items() if value is not None}
         )
@@ -408,7 +415,7 @@ class MTSQLEnv(gym.Env[str, str]):
         scores: dict[str, Any] = {}
         if given is not None and given != self._turn.candidate:
             scores["generation"] = self._gen(given)
-        score = self._evaluator.score_turn(sql, self._gold_sql, self._dialogue.db_id)
+        score = self._evaluator.score_turn(sql, self._gold_sql, self._dialogue.db_id, timeout_s=self._time_left())
         scores["exec_match"] = float(score.exec or 0)
         scores["exact_match"] = float(score.exact or 0)
         scores["gold_error"] = score.gold_error is not None
@@ -519,8 +526,12 @@ class MTSQLEnv(gym.Env[str, str]):
 
     # --- Execution, schema, memory ------------------------------------------------------------------
 
+    def _time_left(self) -> float:
+        """What is left of this step's (or reset's) query budget; at least 1 ms, so cached results still come."""
+        return max(self._deadline - time.perf_counter(), 1e-3)
+
     def _run(self, sql: str) -> ExecutionResult:
-        return self._executor.execute(self._db_path, sql)
+        return self._executor.execute(self._db_path, sql, timeout_s=self._time_left())
 
     def _execution_feedback(self, result: ExecutionResult) -> str:
         cfg = self.config

@@ -14,10 +14,15 @@ independent guards:
   refused while a semicolon inside a string literal, one trailing ``;`` or a trailing comment are fine.
   This is the exact rule the official evaluator's ``cursor.execute`` applies, so results agree.
 
-Each query has a deadline checked by a progress handler inside SQLite's VM (also while rows are
-fetched, since SQLite produces them lazily), and caps on the rows and bytes fetched. Anything wrong
-with the SQL comes back as an :class:`ExecutionResult` with an :class:`ErrorKind`; only a missing or
-broken database file (not the agent's fault) raises.
+Each query has a deadline, enforced by one watchdog thread that calls ``Connection.interrupt()`` when
+it passes (SQLite stops at its next VM instruction, also while rows are fetched, since it produces them
+lazily). Unlike a progress handler, nothing runs Python inside SQLite's loop, so queries in other threads
+keep running in parallel (SQLite releases the GIL). The few built-in functions that can run for seconds
+inside a single instruction (``printf``, ``instr``, ``trim`` ...: :data:`SLOW_FUNCTIONS`) are named by the
+authorizer at prepare time; a statement calling one runs in a worker process killed at the deadline
+(:mod:`mtsql_env.sql_worker`). Rows are fetched in batches sized so that the row and byte caps hold while
+fetching. Anything wrong with the SQL comes back as an :class:`ExecutionResult` with an
+:class:`ErrorKind`; only a missing or broken database file (not the agent's fault) raises.
 
 Connections are cached per database path and per thread, and reopened after ``fork`` or when the file
 changes on disk, so the per-call cost stays at a few microseconds above SQLite itself.
@@ -38,9 +43,12 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import sql_worker
 from .result_cache import ResultCache
 
 __all__ = [
+    "NONDETERMINISTIC_FUNCTIONS",
+    "SLOW_FUNCTIONS",
     "DatabaseFileError",
     "ErrorKind",
     "ExecutionResult",
@@ -75,6 +83,37 @@ _ALLOWED_PRAGMAS = frozenset(
 # Functions that are never needed for a query and are risky on some builds.
 _DENIED_FUNCTIONS = frozenset({"load_extension", "fts3_tokenizer", "readfile", "writefile", "edit"})
 
+#: Built-in functions that can run for seconds inside one VM instruction, where no interrupt reaches them
+#: (measured on SQLite 3.40 with 1 MB values: ``printf('%.*c', 2147483647, 'x')`` 14 s, ``ltrim`` with a
+#: 50,000-character set 68 s, ``instr``/``replace`` with a long near-miss needle quadratic). A statement
+#: that calls one runs in a worker process that is killed at the deadline. ``like``/``glob`` (bounded by
+#: SQLite's own wildcard-match cut-off), ``zeroblob``/``randomblob``/``group_concat``/``char``/``substr``/``hex``
+#: (bounded by the value-size limit) measured below 25 ms and stay in-process.
+SLOW_FUNCTIONS = frozenset({"printf", "format", "instr", "replace", "trim", "ltrim", "rtrim"})
+
+#: Functions whose value may change between two runs on the same file. The date/time functions count
+#: always (conservatively: the authorizer names a function, not its arguments, so ``date('now')`` and
+#: ``date('2020-01-01')`` look alike); their results are simply not cached.
+NONDETERMINISTIC_FUNCTIONS = frozenset(
+    {
+        "random",
+        "randomblob",
+        "changes",
+        "total_changes",
+        "last_insert_rowid",
+        "date",
+        "time",
+        "datetime",
+        "julianday",
+        "unixepoch",
+        "strftime",
+        "timediff",
+        "current_date",
+        "current_time",
+        "current_timestamp",
+    }
+)
+
 # SQLite result codes that mean the database file itself is broken: not the agent's fault, so raise.
 _FILE_ERROR_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
@@ -82,9 +121,23 @@ _FILE_ERROR_MESSAGES = frozenset({"database disk image is malformed", "file is n
 
 _DECODE_ERROR_PREFIX = "Could not decode to UTF-8"
 
-# Rows pulled per fetchmany call: small enough that the byte cap is checked often, large enough that
-# the per-call cost of fetchmany is noise.
+# Rows pulled by the first fetchmany call (one call answers most queries) and at most per later call.
+# A batch is materialised before it is counted, so the first one holds at most _FIRST_BATCH_BYTES even
+# if every value had the largest allowed size; later batches hold the rows that still fit the byte cap
+# at the mean row size seen so far.
+_FIRST_BATCH = 32
+_FIRST_BATCH_BYTES = 16 * 1024 * 1024
 _FETCH_BATCH = 128
+
+# Result columns per statement (SQLite's default is 2000). The widest Spider table has 48 columns; the
+# limit bounds one row to _MAX_COLUMNS values of max_value_bytes each.
+_MAX_COLUMNS = 64
+
+# Seconds between two interrupts of a query past its deadline that has not stopped yet.
+_REINTERRUPT_S = 0.005
+
+# Deterministic SQL texts remembered per connection (see _Handle.deterministic); past it the memo restarts.
+_DETERMINISM_MEMO = 4096
 
 # Sizes used by the cheap byte estimate: a non-text value counts as 8 bytes, and each row adds a
 # fixed overhead so that many tiny rows still count.
@@ -116,6 +169,7 @@ class ErrorKind(str, enum.Enum):
     UNKNOWN_TABLE = "unknown_table"
     UNKNOWN_COLUMN = "unknown_column"
     TIMEOUT = "timeout"
+    TOO_LARGE = "too_large"
     FORBIDDEN = "forbidden"
     OTHER = "other"
 
@@ -167,6 +221,7 @@ _MESSAGE_PREFIXES: tuple[tuple[str, ErrorKind], ...] = (
     ("near ", ErrorKind.SYNTAX),
     ("interrupted", ErrorKind.TIMEOUT),
     ("not authorized", ErrorKind.FORBIDDEN),
+    ("string or blob too big", ErrorKind.TOO_LARGE),
     ("authorization denied", ErrorKind.FORBIDDEN),
     ("attempt to write a readonly database", ErrorKind.FORBIDDEN),
     ("you can only execute one statement", ErrorKind.FORBIDDEN),
@@ -193,7 +248,8 @@ class ExecutionResult:
     """Outcome of one query: rows, or an error kind with SQLite's message.
 
     ``status`` is the three-way class the process reward uses: ``"error"``, ``"empty"`` (ran, no
-    rows) or ``"ok"``.
+    rows) or ``"ok"``. ``deterministic`` is False when the statement calls a function whose value may
+    change between runs (:data:`NONDETERMINISTIC_FUNCTIONS`), as SQLite's authorizer reported it.
     """
 
     columns: tuple[str, ...] = ()
@@ -202,6 +258,7 @@ class ExecutionResult:
     error: ErrorKind | None = None
     message: str = ""
     elapsed_s: float = 0.0
+    deterministic: bool = True
 
     @property
     def ok(self) -> bool:
@@ -283,10 +340,8 @@ class ExecutorConfig:
             Rows kept per query; more rows set ``truncated=True``.
         max_bytes (`int`, *optional*, defaults to `5000000`):
             Estimated bytes of row data kept per query; more set ``truncated=True``.
-        max_value_bytes (`int`, *optional*, defaults to `1000000`):
+        max_value_bytes (`int`, *optional*, defaults to `262144`):
             Largest string or blob SQLite may build (``SQLITE_LIMIT_LENGTH``).
-        progress_steps (`int`, *optional*, defaults to `1000`):
-            SQLite VM instructions between two deadline checks.
 
         > Parameters that control connections
 
@@ -319,17 +374,12 @@ class ExecutorConfig:
         },
     )
     max_value_bytes: int = field(
-        default=1_000_000,
+        default=256 * 1024,
         metadata={
-            "help": "Largest string or blob SQLite may build (SQLITE_LIMIT_LENGTH); a bigger one is an "
-            "OTHER error ('string or blob too big'). Bounds memory per cell."
-        },
-    )
-    progress_steps: int = field(
-        default=1000,
-        metadata={
-            "help": "SQLite VM instructions between deadline checks. 1000 costs about 1% on a "
-            "CPU-bound query and checks the clock every few tens of microseconds."
+            "help": "Largest string or blob SQLite may build (SQLITE_LIMIT_LENGTH); a bigger one is a "
+            "TOO_LARGE error ('string or blob too big'). With at most 64 result columns it bounds one row, "
+            "which is built whole before any cap can count it, to 16 MiB (the largest value in the CoSQL "
+            "dev databases is 60 bytes)."
         },
     )
 
@@ -357,22 +407,100 @@ class ExecutorConfig:
     def __post_init__(self) -> None:
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0 (use math.inf for no limit), got {self.timeout_s}")
-        for name in ("max_rows", "max_bytes", "max_value_bytes", "progress_steps"):
+        for name in ("max_rows", "max_bytes", "max_value_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.cached_statements < 0:
             raise ValueError(f"cached_statements must be >= 0, got {self.cached_statements}")
 
 
-def _authorize(action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
-    """Allow-list authorizer, called by SQLite while it prepares a statement (never per row)."""
-    if action in _ALLOWED_ACTIONS:
-        return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_FUNCTION:
-        return sqlite3.SQLITE_DENY if (arg2 or "").lower() in _DENIED_FUNCTIONS else sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _ALLOWED_PRAGMAS:
-        return sqlite3.SQLITE_OK
-    return sqlite3.SQLITE_DENY
+class _Prepare:
+    """What the authorizer saw while SQLite prepared the last statement on one connection."""
+
+    __slots__ = ("allow_slow", "called", "nondeterministic", "slow")
+
+    def __init__(self, allow_slow: bool) -> None:
+        self.called = self.nondeterministic = self.slow = False
+        self.allow_slow = allow_slow
+
+    def authorize(self, action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
+        """Allow-list authorizer, called by SQLite while it prepares a statement (never per row)."""
+        if not self.called:  # the first call for this statement (the executor only resets `called`)
+            self.called = True
+            self.nondeterministic = self.slow = False
+        if action in _ALLOWED_ACTIONS:
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_FUNCTION:
+            name = (arg2 or "").lower()
+            if name in _DENIED_FUNCTIONS:
+                return sqlite3.SQLITE_DENY
+            if name in NONDETERMINISTIC_FUNCTIONS:
+                self.nondeterministic = True
+            if name in SLOW_FUNCTIONS and not self.allow_slow:
+                self.slow = True  # refused here; the executor reruns the statement in a worker process
+                return sqlite3.SQLITE_DENY
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_PRAGMA and (arg1 or "").lower() in _ALLOWED_PRAGMAS:
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
+
+
+class _Watchdog:
+    """One daemon thread that interrupts each query whose deadline has passed.
+
+    A query registers with one dict store in ``active`` (and wakes the thread only when its deadline is
+    nearer than the one the thread sleeps until) and leaves with one dict pop; the thread sleeps until the
+    nearest deadline, so it runs about once per ``timeout_s``, not per query, and interrupts a query past
+    its deadline every ``_REINTERRUPT_S`` until it has left. Nothing is locked per query:
+    should a query end (and the next one start on the same connection) just as the thread interrupts it,
+    the next one sees SQLITE_INTERRUPT before its own deadline and the executor runs it again.
+    """
+
+    def __init__(self) -> None:
+        self.active: dict[_Handle, float] = {}
+        self.wake_at = math.inf  # when the thread wakes next; inf while it scans, so any query wakes it
+        self._cond = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="mtsql-sql-watchdog", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        active = self.active
+        with self._cond:
+            while True:
+                self.wake_at = math.inf  # a query registered during the scan (unseen by it) wakes us again
+                now = time.perf_counter()
+                nearest = math.inf
+                for handle, deadline in active.copy().items():
+                    if deadline > now:
+                        nearest = min(nearest, deadline)
+                    elif active.get(handle) == deadline:  # still the same query
+                        try:
+                            handle.conn.interrupt()
+                        except sqlite3.ProgrammingError:  # closed meanwhile
+                            continue
+                        # SQLite forgets an interrupt that lands before the statement starts running:
+                        # repeat it until the query has noticed and left.
+                        nearest = min(nearest, now + _REINTERRUPT_S)
+                self.wake_at = nearest
+                self._cond.wait(None if nearest == math.inf else nearest - now)
+
+
+_watchdog = _Watchdog()
+
+
+def _new_watchdog_after_fork() -> None:
+    global _watchdog
+    _watchdog = _Watchdog()  # the parent's thread does not exist in the child
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_watchdog_after_fork)
 
 
 _new_object = object.__new__
@@ -417,6 +545,24 @@ def _row_bytes(rows: list[tuple[Any, ...]]) -> int:
     return used
 
 
+def _deterministic(handle: _Handle, sql: str) -> bool:
+    """Whether the statement just run calls no nondeterministic function, as its authorizer reported.
+
+    A statement served from ``sqlite3``'s statement cache is not authorized again: the handle's memo
+    answers for it, and a text it does not know (a syntax error, or a memo restarted) counts as
+    nondeterministic, which only means its result is not cached.
+    """
+    memo = handle.deterministic
+    if not handle.prepare.called:
+        return sql in memo
+    if handle.prepare.nondeterministic:
+        return False
+    if len(memo) >= _DETERMINISM_MEMO:
+        memo.clear()
+    memo.add(sql)
+    return True
+
+
 def _fit_bytes(batch: list[tuple[Any, ...]], budget: int) -> list[tuple[Any, ...]]:
     """The longest prefix of ``batch`` whose estimated size fits ``budget``."""
     for index, row in enumerate(batch):
@@ -427,7 +573,7 @@ def _fit_bytes(batch: list[tuple[Any, ...]], budget: int) -> list[tuple[Any, ...
 
 
 def _fetch(
-    conn: sqlite3.Connection, sql: str, max_rows: int, max_bytes: int, deadline: list[float]
+    conn: sqlite3.Connection, sql: str, max_rows: int, max_bytes: int, max_value_bytes: int, deadline: float
 ) -> tuple[tuple[str, ...], tuple[tuple[Any, ...], ...], bool]:
     """Run ``sql`` and fetch at most ``max_rows`` rows / ``max_bytes`` bytes: (columns, rows, truncated)."""
     cursor = conn.execute(sql)
@@ -436,9 +582,16 @@ def _fetch(
         return (), (), False
     columns = tuple([d[0] for d in description])
     want = max_rows + 1  # one extra row tells whether the result was cut
-    batch = cursor.fetchmany(want if want < _FETCH_BATCH else _FETCH_BATCH)
+    size = _FIRST_BATCH_BYTES // (len(columns) * max_value_bytes)  # rows that fit even at the largest values
+    if size >= _FIRST_BATCH:  # plain comparisons: min() would cost a tenth of the whole per-call overhead
+        size = _FIRST_BATCH
+    elif size < 1:
+        size = 1
+    if want < size:
+        size = want
+    batch = cursor.fetchmany(size)
     used = _row_bytes(batch)
-    if len(batch) < _FETCH_BATCH and len(batch) < want and used <= max_bytes:
+    if len(batch) < size and used <= max_bytes:
         return columns, tuple(batch), False  # the common case: a small result in one call
     rows: list[tuple[Any, ...]] = []
     while True:
@@ -448,30 +601,36 @@ def _fetch(
         rows += batch
         if len(rows) > max_rows:
             return columns, tuple(rows[:max_rows]), True
-        if len(batch) < _FETCH_BATCH:
+        if len(batch) < size:
             return columns, tuple(rows), False
-        if time.perf_counter() > deadline[0]:  # time spent in Python between steps also counts
+        if time.perf_counter() > deadline:  # time spent in Python between steps also counts
             raise _QueryTimeout
-        want = max_rows + 1 - len(rows)
-        batch = cursor.fetchmany(want if want < _FETCH_BATCH else _FETCH_BATCH)
+        fits = (max_bytes - used) * len(rows) // used + 1  # rows of the mean size seen that still fit
+        size = min(_FETCH_BATCH, fits, max_rows + 1 - len(rows))
+        batch = cursor.fetchmany(size)
         used += _row_bytes(batch)
 
 
 class _Handle:
-    """One open connection, the mutable deadline its progress handler reads, and a watch on its file.
+    """One open connection, what its authorizer saw, and a watch on its file.
 
     ``fd`` is our own descriptor on the database file: ``fstat`` on it (about 1 us, a third of a path
     ``stat``) sees an in-place rewrite (size or mtime change) and a deletion or replacement by rename
     (the old inode's link count drops to 0), which is what an ``immutable=1`` connection cannot see.
+
+    ``deterministic`` remembers the SQL texts whose statement was prepared here and calls no
+    nondeterministic function: a statement served from ``sqlite3``'s statement cache is not authorized
+    again, so this memo answers for it (a text not in it counts as nondeterministic: never cached).
     """
 
-    __slots__ = ("conn", "deadline", "path", "fd", "signature", "__weakref__")
+    __slots__ = ("__weakref__", "conn", "deterministic", "fd", "path", "prepare", "signature")
 
     def __init__(
-        self, conn: sqlite3.Connection, deadline: list[float], path: str, fd: int, signature: tuple[int, int]
+        self, conn: sqlite3.Connection, prepare: _Prepare, path: str, fd: int, signature: tuple[int, int]
     ) -> None:
         self.conn = conn
-        self.deadline = deadline
+        self.prepare = prepare
+        self.deterministic: set[str] = set()
         self.path = path
         self.fd = fd
         self.signature = signature
@@ -521,9 +680,12 @@ class SQLiteExecutor:
         forbidden
     """
 
-    def __init__(self, config: ExecutorConfig | None = None, cache: ResultCache | None = None) -> None:
+    def __init__(
+        self, config: ExecutorConfig | None = None, cache: ResultCache | None = None, *, _in_worker: bool = False
+    ) -> None:
         self.config = config if config is not None else ExecutorConfig()
         self.cache = cache
+        self._in_worker = _in_worker  # inside sql_worker: slow functions run here
         self._generation = _fork_generation
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -563,13 +725,13 @@ class SQLiteExecutor:
         if not limit > 0 or cap < 1:
             raise ValueError(f"timeout_s must be > 0 and max_rows >= 1, got {limit!r} and {cap!r}")
         cache = self.cache
-        if cache is None or not cache.cacheable(sql):
+        if cache is None:
             return self._run(handle, sql, limit, cap)
         key = (handle.path, handle.signature, config.max_value_bytes, sql)
-        result = cache.get(key, cap, config.max_bytes)
+        result = cache.get(key, cap, config.max_bytes)  # only deterministic results are ever stored
         if result is None:
             result = self._run(handle, sql, limit, cap)
-            if result.error is not ErrorKind.TIMEOUT:
+            if result.deterministic and result.error is not ErrorKind.TIMEOUT:
                 cache.put(key, result, _row_bytes(result.rows), cap, config.max_bytes)
         return result
 
@@ -608,14 +770,21 @@ class SQLiteExecutor:
 
     # -- execution ---------------------------------------------------------------------------------
 
-    def _run(self, handle: _Handle, sql: str, limit: float, cap: int) -> ExecutionResult:
+    def _run(self, handle: _Handle, sql: str, limit: float, cap: int, retry: bool = True) -> ExecutionResult:
         config = self.config
         start = time.perf_counter()
-        deadline = handle.deadline
-        deadline[0] = start + limit
+        deadline = start + limit
+        prepare = handle.prepare
+        prepare.called = False
+        watchdog = _watchdog
+        active = watchdog.active
+        active[handle] = deadline
+        if deadline < watchdog.wake_at:
+            watchdog.wake()
+        value_cap = config.max_value_bytes
         try:
             try:
-                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, deadline)
+                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, value_cap, deadline)
             except sqlite3.OperationalError as exc:
                 if not str(exc).startswith(_DECODE_ERROR_PREFIX):
                     raise
@@ -623,27 +792,53 @@ class SQLiteExecutor:
                 # decoding; keeping the C-level str decoder otherwise is much faster.
                 handle.conn.text_factory = _lenient_text
                 try:
-                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, deadline)
+                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, value_cap, deadline)
                 finally:
                     handle.conn.text_factory = str
         except _QueryTimeout:
             return self._timeout_result(limit, start)
         except Exception as exc:  # noqa: BLE001 - anything about the SQL becomes a result
-            return self._error_result(exc, handle, limit, start)
+            if not (prepare.called and prepare.slow):
+                return self._error_result(exc, handle, sql, limit, cap, start, retry)
+            columns = None  # refused only because it calls a slow function: run it in a worker below
         finally:
-            deadline[0] = math.inf
-        return _ok_result(columns, rows, truncated, time.perf_counter() - start)
+            active.pop(handle, None)
+        if columns is None:
+            return self._run_in_worker(handle, sql, limit, cap, start)
+        deterministic = _deterministic(handle, sql) if prepare.called else sql in handle.deterministic
+
+        if truncated and not rows:
+            return ExecutionResult(
+                columns=columns,
+                error=ErrorKind.TOO_LARGE,
+                message=f"result too large: its first row alone exceeds the {config.max_bytes}-byte cap",
+                elapsed_s=time.perf_counter() - start,
+                deterministic=deterministic,
+            )
+        result = _ok_result(columns, rows, truncated, time.perf_counter() - start)
+        if not deterministic:
+            result.__dict__["deterministic"] = False
+        return result
+
+    def _run_in_worker(self, handle: _Handle, sql: str, limit: float, cap: int, start: float) -> ExecutionResult:
+        """Run a statement that calls a :data:`SLOW_FUNCTIONS` member in a worker killed at the deadline."""
+        result = sql_worker.run_in_worker(self.config, handle.path, sql, start + limit, cap)
+        if result is None:
+            return self._timeout_result(limit, start)
+        return result
 
     def _timeout_result(self, limit: float, start: float) -> ExecutionResult:
         elapsed = time.perf_counter() - start
         logger.debug("query interrupted after %.3f s (limit %.3f s)", elapsed, limit)
         return ExecutionResult(
             error=ErrorKind.TIMEOUT,
-            message=f"interrupted: query exceeded the {limit:g} s time limit",
+            message=f"interrupted: query exceeded the {limit:.3g} s time limit",
             elapsed_s=elapsed,
         )
 
-    def _error_result(self, exc: Exception, handle: _Handle, limit: float, start: float) -> ExecutionResult:
+    def _error_result(
+        self, exc: Exception, handle: _Handle, sql: str, limit: float, cap: int, start: float, retry: bool
+    ) -> ExecutionResult:
         code = getattr(exc, "sqlite_errorcode", None)
         message = str(exc)
         if code is not None:
@@ -654,7 +849,11 @@ class SQLiteExecutor:
             self._discard(handle)
             raise DatabaseFileError(f"{handle.path}: {message}") from exc
         if code == sqlite3.SQLITE_INTERRUPT:
+            left = start + limit - time.perf_counter()
+            if left > 0 and retry:  # meant for the previous query on this connection (see _Watchdog)
+                return self._run(handle, sql, left, cap, retry=False)
             return self._timeout_result(limit, start)
+
         if code in (sqlite3.SQLITE_AUTH, sqlite3.SQLITE_READONLY):
             kind = ErrorKind.FORBIDDEN
         elif isinstance(exc, UnicodeError):
@@ -667,7 +866,9 @@ class SQLiteExecutor:
             logger.debug("unexpected %s while executing on %s", type(exc).__name__, handle.path, exc_info=True)
         else:
             kind = classify_error(message)
-        return ExecutionResult(error=kind, message=message, elapsed_s=time.perf_counter() - start)
+        return ExecutionResult(
+            error=kind, message=message, elapsed_s=time.perf_counter() - start, deterministic=_deterministic(handle, sql)
+        )
 
     # -- connections -------------------------------------------------------------------------------
 
@@ -725,19 +926,14 @@ class SQLiteExecutor:
             if hasattr(conn, "setlimit"):  # Python >= 3.11; on 3.10 the authorizer alone stops ATTACH
                 conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
                 conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, config.max_value_bytes)
+                conn.setlimit(sqlite3.SQLITE_LIMIT_COLUMN, _MAX_COLUMNS)
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads and checks the schema
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise DatabaseFileError(f"{path}: not a usable SQLite database ({exc})") from exc
-        conn.set_authorizer(_authorize)
-        deadline = [math.inf]
-        now = time.perf_counter
-
-        def past_deadline() -> bool:
-            return now() > deadline[0]
-
-        conn.set_progress_handler(past_deadline, config.progress_steps)
-        handle = _Handle(conn, deadline, path, fd, (st.st_size, st.st_mtime_ns))
+        prepare = _Prepare(allow_slow=self._in_worker)
+        conn.set_authorizer(prepare.authorize)
+        handle = _Handle(conn, prepare, path, fd, (st.st_size, st.st_mtime_ns))
         with self._lock:
             self._registry.add(handle)
         logger.debug("opened %s read-only in thread %s", path, threading.get_ident())

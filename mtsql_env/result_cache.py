@@ -8,14 +8,15 @@ shared by the environment's executor and its evaluator's makes each of those a d
 
 What is kept: complete results (no row or byte cap hit) and errors the SQL itself causes (syntax, unknown
 column ...), bounded by an estimate of their size in bytes, least recently used first out. Never kept:
-timeouts (they depend on the machine's load) and SQL whose result may change between runs (``random()``,
-``'now'`` ...). A cut result is reused only under the same caps.
+timeouts (they depend on the machine's load) and SQL whose result may change between runs: the executor
+marks a result ``deterministic=False`` when SQLite's authorizer reported a call to ``random()``, a date/time
+function ... at prepare time (:data:`~mtsql_env.executor.NONDETERMINISTIC_FUNCTIONS`), whatever the
+spelling (``"random"()``, ``random /**/ ()``). A cut result is reused only under the same caps.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -24,13 +25,7 @@ from typing import TYPE_CHECKING, Hashable
 if TYPE_CHECKING:
     from mtsql_env.executor import ExecutionResult
 
-__all__ = ["NONDETERMINISTIC_SQL", "ResultCache"]
-
-# SQL that may give other rows when run again on the same file: random values, the clock, connection state.
-NONDETERMINISTIC_SQL = re.compile(
-    r"\b(?:random|randomblob|changes|total_changes|last_insert_rowid)\s*\(|'now'|\"now\"|\bcurrent_(?:date|time)",
-    re.IGNORECASE,
-)
+__all__ = ["ResultCache"]
 
 # CPython object sizes (64-bit) behind `_memory_bytes`: an entry's key, result and bookkeeping; a tuple and
 # each of its slots; a str or bytes header; any other value (int, float) with its slot.
@@ -103,11 +98,6 @@ class ResultCache:
     def __setstate__(self, state: dict[str, int]) -> None:
         self.__init__(state["max_bytes"])  # type: ignore[misc]
 
-    @staticmethod
-    def cacheable(sql: str) -> bool:
-        """Whether ``sql`` gives the same result on every run on an unchanged file."""
-        return NONDETERMINISTIC_SQL.search(sql) is None
-
     def get(self, key: Hashable, max_rows: int, max_bytes: int) -> ExecutionResult | None:
         """The result stored under ``key`` if it answers a query fetched under these caps, else None.
 
@@ -130,7 +120,8 @@ class ResultCache:
 
     def put(self, key: Hashable, result: ExecutionResult, row_bytes: int, max_rows: int, max_bytes: int) -> None:
         """Store ``result``, fetched under these caps (``row_bytes``: its size as the executor's byte cap
-        counts it), evicting the least recently used entries to fit."""
+        counts it), evicting the least recently used entries to fit. The caller stores only
+        deterministic results."""
         size = _memory_bytes(result)
         if size > self.max_bytes:
             return

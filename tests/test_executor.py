@@ -455,7 +455,7 @@ def test_byte_cap(tiny_db: Path) -> None:
 
 def test_single_huge_value_is_refused(executor: SQLiteExecutor, tiny_db: Path) -> None:
     result = executor.execute(tiny_db, "SELECT randomblob(50000000)")
-    assert result.error is ErrorKind.OTHER and "too big" in result.message
+    assert result.error is ErrorKind.TOO_LARGE and "too big" in result.message
     assert executor.execute(tiny_db, "SELECT length(randomblob(1000))").rows == ((1000,),)
 
 
@@ -726,7 +726,7 @@ def test_fast_built_result_equals_regular_one(executor: SQLiteExecutor, tiny_db:
 def test_config_fields_have_help_and_validate() -> None:
     for f in fields(ExecutorConfig):
         assert f.metadata.get("help"), f.name
-    for bad in ({"timeout_s": 0}, {"timeout_s": -1.0}, {"max_rows": 0}, {"max_bytes": 0}, {"progress_steps": 0}):
+    for bad in ({"timeout_s": 0}, {"timeout_s": -1.0}, {"max_rows": 0}, {"max_bytes": 0}, {"max_value_bytes": 0}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             ExecutorConfig(**bad)
 

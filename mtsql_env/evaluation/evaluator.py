@@ -29,7 +29,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .exec_match import ExecMatchConfig, ExecMatcher, GoldExecution
+from .exec_match import DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ExecMatchConfig, ExecMatcher, GoldExecution
 from .tokenizer import SQLParseError, rewrite_value_placeholder
 
 if TYPE_CHECKING:  # pandas and the EM parser load only when used: the CLI's start-up time counts
@@ -68,6 +68,13 @@ class EvaluatorConfig:
     )
     timeout_s: float = field(
         default=30.0, metadata={"help": "Per-query timeout: a pred that times out scores EX 0; a gold is an error."}
+    )
+    max_rows: int = field(
+        default=DEFAULT_MAX_ROWS, metadata={"help": "Row cap per EX query result; a pred past it scores EX 0."}
+    )
+    max_bytes: int = field(
+        default=DEFAULT_MAX_BYTES,
+        metadata={"help": "Byte cap per EX query result, enforced while fetching; a pred past it scores EX 0."},
     )
     seed: int = field(default=0, metadata={"help": "Seed of EX's row sampler (> 3 columns); never changes verdicts."})
     score_cache_size: int = field(
@@ -173,6 +180,8 @@ class Evaluator:
                 keep_distinct=self.config.keep_distinct,
                 strict=self.config.strict,
                 timeout_s=self.config.timeout_s,
+                max_rows=self.config.max_rows,
+                max_bytes=self.config.max_bytes,
                 seed=self.config.seed,
             ),
             result_cache=result_cache,
@@ -280,13 +289,15 @@ class Evaluator:
 
     # -- scoring -----------------------------------------------------------------------------------------
 
-    def score_turn(self, pred_sql: str, gold_sql: str, db_id: str) -> TurnScore:
+    def score_turn(self, pred_sql: str, gold_sql: str, db_id: str, *, timeout_s: float | None = None) -> TurnScore:
         """Score one predicted query against one gold query on ``db_id``.
 
         Args:
             pred_sql: the prediction as written (``value`` → ``1`` is applied here, as officially).
             gold_sql: the gold query.
             db_id: the database id (``<db_dir>/<db_id>/<db_id>.sqlite``).
+            timeout_s: time left for the prediction's EX (default ``config.timeout_s``); a score cut off by
+                it is not memoised.
 
         Returns:
             The turn's verdicts; a failing gold gives ``gold_error`` and no verdicts, never an exception.
@@ -295,14 +306,14 @@ class Evaluator:
         cached = self._score_cache.get(key)
         if cached is not None:
             return cached
-        score = self._score_turn(pred_sql, gold_sql, db_id)
-        if self.config.score_cache_size:
+        score = self._score_turn(pred_sql, gold_sql, db_id, timeout_s)
+        if self.config.score_cache_size and not (score.pred_exec_error or "").startswith("timeout"):
             if len(self._score_cache) >= self.config.score_cache_size:
                 del self._score_cache[next(iter(self._score_cache))]
             self._score_cache[key] = score
         return score
 
-    def _score_turn(self, pred_sql: str, gold_sql: str, db_id: str) -> TurnScore:
+    def _score_turn(self, pred_sql: str, gold_sql: str, db_id: str, timeout_s: float | None) -> TurnScore:
         gold = self.gold_side(gold_sql, db_id)
         if gold.error is not None:
             return TurnScore(None, None, gold.hardness, gold.error, None, {})
@@ -325,7 +336,7 @@ class Evaluator:
             parse_error = em.pred_parse_error
         if self.config.scores_exec:
             assert gold.execution is not None
-            verdict = self.exec_matcher.match(pred, gold.execution)
+            verdict = self.exec_matcher.match(pred, gold.execution, timeout_s=timeout_s)
             exec_ = int(verdict.correct)
             exec_error = verdict.pred_error
         return TurnScore(exact, exec_, gold.hardness, None, parse_error, partial, exec_error)

@@ -9,16 +9,21 @@ Three pure steps and one small stateful helper:
   and EX together.
 * :func:`order_matters` decides whether row order counts (the gold contains ``order by``).
 * :func:`results_equal` compares two result sets: both empty → equal, shape check, the sort-by-text quick
-  reject, then a column-permutation search with multiset row comparison (§5.3).
+  reject, then a search for a column permutation under which the rows are equal as a list or multiset
+  (§5.3), bounded by a deadline.
 * :class:`ExecMatcher` runs queries through the read-only :class:`~mtsql_env.executor.SQLiteExecutor` on every
   ``*.sqlite*`` file of the database folder (§5.2), caches gold results per ``(db_id, gold_sql)`` and reports a
   gold failure as data (:attr:`GoldExecution.error`) instead of aborting the run.
 
 Deliberate deviations from the official script (all documented in evaluation-spec.md §8): databases are
 opened read-only, queries have a real timeout (a pred that times out scores 0, a gold that times out is a gold
-error), and a gold error never aborts. The random row sampling used for results with more than three
-columns draws from a seeded generator; sampling only prunes permutations that cannot match, so the verdict
-never depends on the seed.
+error), results are capped (:class:`ExecMatchConfig` ``max_rows``/``max_bytes``: a pred past them scores 0, a
+gold past them is a gold error) and a gold error never aborts. The official script prunes permutations by
+sampling rows and then tries every product of the allowed columns (a crafted 9-column result took 124 s);
+here a pred column may stand for a gold column only when their values are equal as a multiset (or as a
+list when order matters), columns are assigned one at a time with the rows' projection checked at each
+step, and identical columns are tried once. Every pruned permutation is one that cannot match, so the
+verdict is the official one; a search past its deadline counts as not matching.
 
 ``strict=True`` switches off two official quirks: the quick reject that sorts values by their text (which
 wrongly rejects ``(1, 1.5)`` vs ``(1.0, 1.5)``) and the exact-substring ``order by`` test (``ORDER  BY`` with two
@@ -28,13 +33,13 @@ spaces is then detected too).
 from __future__ import annotations
 
 import logging
+import math
 import os
-import random
 import re
+import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,8 +54,10 @@ Row = tuple[Any, ...]
 
 #: What ``YEAR(CURDATE())`` becomes before execution.
 CURRENT_YEAR = "2020"
-#: Rows sampled to prune column permutations when a result has more than three columns.
-PERMUTATION_SAMPLE_ROWS = 20
+#: Default row and byte caps per query result (the byte count is the executor's estimate). Far above any
+#: CoSQL/SParC gold; a prediction past them is judged not matching instead of filling memory.
+DEFAULT_MAX_ROWS = 1_000_000
+DEFAULT_MAX_BYTES = 100_000_000
 
 #: What ``strict=True`` changes in execution match (same shape as ``exact_match.STRICT_FIXES``).
 EXEC_STRICT_FIXES: dict[str, str] = {
@@ -237,18 +244,54 @@ def _passes_quick_reject(gold: Sequence[Row], pred: Sequence[Row], ordered: bool
     return set(gold_sorted) == set(pred_sorted)
 
 
-def _candidate_permutations(
-    gold: Sequence[Row], pred: Sequence[Row], num_cols: int, rng: random.Random
-) -> Iterable[tuple[int, ...]]:
-    """Column assignments (gold column i takes pred column perm[i]) worth trying, duplicates filtered later."""
-    allowed = [set(range(num_cols)) for _ in range(num_cols)]
-    if num_cols > 3:
-        gold_columns = [{row[i] for row in gold} for i in range(num_cols)]
-        for _ in range(PERMUTATION_SAMPLE_ROWS):
-            sampled = pred[rng.randrange(len(pred))]
-            for gold_col in range(num_cols):
-                allowed[gold_col] = {c for c in allowed[gold_col] if sampled[c] in gold_columns[gold_col]}
-    return product(*(sorted(cols) for cols in allowed))
+def _projection(rows: Sequence[Row], columns: Sequence[int]) -> Counter[Row]:
+    return Counter(tuple(row[c] for c in columns) for row in rows)
+
+
+class ComparisonTimeout(TimeoutError):
+    """The column-permutation search of :func:`results_equal` passed its deadline."""
+
+
+def _column_permutations(
+    gold: Sequence[Row], pred: Sequence[Row], num_cols: int, ordered: bool, deadline: float
+) -> Iterator[tuple[int, ...]]:
+    """Column assignments (gold column i takes pred column perm[i]) under which the rows may still be equal.
+
+    A pred column is allowed for a gold column only when the two hold equal values as a list (``ordered``)
+    or a multiset; identical pred columns are interchangeable, so only the first of them is tried at each
+    position; without ``ordered`` each partial assignment must keep the projected rows equal as multisets.
+    All three are necessary conditions, so no assignment that matches is ever skipped.
+    """
+
+    def signature(rows: Sequence[Row], col: int) -> Any:
+        values = [row[col] for row in rows]
+        return values if ordered else Counter(values)
+
+    gold_sigs = [signature(gold, i) for i in range(num_cols)]
+    pred_cols = [[row[j] for row in pred] for j in range(num_cols)]
+    pred_sigs = [signature(pred, j) for j in range(num_cols)]
+    first_same = [next(k for k in range(j + 1) if pred_cols[k] == pred_cols[j]) for j in range(num_cols)]
+    allowed = [[j for j in range(num_cols) if pred_sigs[j] == gold_sigs[i]] for i in range(num_cols)]
+    gold_prefixes = None if ordered else [Counter(row[: i + 1] for row in gold) for i in range(num_cols)]
+    chosen: list[int] = []
+
+    def extend(position: int) -> Iterator[tuple[int, ...]]:
+        if position == num_cols:
+            yield tuple(chosen)
+            return
+        tried: set[int] = set()
+        for j in allowed[position]:
+            if j in chosen or first_same[j] in tried:
+                continue
+            if time.perf_counter() > deadline:
+                raise ComparisonTimeout
+            tried.add(first_same[j])
+            chosen.append(j)
+            if gold_prefixes is None or _projection(pred, chosen) == gold_prefixes[position]:
+                yield from extend(position + 1)
+            chosen.pop()
+
+    return extend(0)
 
 
 def results_equal(
@@ -258,6 +301,7 @@ def results_equal(
     order_matters: bool,
     strict: bool = False,
     seed: int = 0,
+    deadline: float = math.inf,
 ) -> bool:
     """Compare two result sets with the official semantics (evaluation-spec.md §5.3).
 
@@ -281,10 +325,14 @@ def results_equal(
         pred: the predicted rows.
         order_matters: compare rows as ordered lists (see :func:`order_matters`).
         strict: skip the quirky quick reject.
-        seed: seed of the row sampler used for more than three columns (never changes the verdict).
+        seed: unused; the permutation search no longer samples rows (it never changed the verdict).
+        deadline: a ``time.perf_counter()`` value past which the permutation search stops.
 
     Returns:
         True when the two results are judged equal.
+
+    Raises:
+        ComparisonTimeout: the permutation search passed ``deadline``.
     """
     if not gold and not pred:
         return True
@@ -301,15 +349,16 @@ def results_equal(
     if num_cols > 1 and not strict and not _passes_quick_reject(gold, pred, order_matters):
         return False
     gold_rows = None if order_matters else Counter(gold)
+    if (pred == gold) if order_matters else Counter(pred) == gold_rows:
+        return True  # the identity permutation: the common case for a correct pred
+    if num_cols == 1:
+        return False
     identity = tuple(range(num_cols))
-    for perm in _candidate_permutations(gold, pred, num_cols, random.Random(seed)):
-        if len(set(perm)) != num_cols:
+    for perm in _column_permutations(gold, pred, num_cols, order_matters, deadline):
+        if perm == identity:
             continue
-        permuted = pred if perm == identity else [tuple(row[c] for c in perm) for row in pred]
-        if order_matters:
-            if permuted == gold:
-                return True
-        elif Counter(permuted) == gold_rows:
+        permuted = [tuple(row[c] for c in perm) for row in pred]
+        if (permuted == gold) if order_matters else Counter(permuted) == gold_rows:
             return True
     return False
 
@@ -347,6 +396,8 @@ class GoldExecution:
     order_matters: bool
     results: tuple[tuple[Path, tuple[Row, ...]], ...] = ()
     error: str | None = None
+    #: False when the gold calls a function whose value may change between runs (``random()``, the clock).
+    deterministic: bool = True
 
 
 @dataclass(frozen=True)
@@ -368,13 +419,24 @@ class ExecMatchConfig:
         default=False, metadata={"help": "Skip the text-sort quick reject; detect ORDER BY with any spacing."}
     )
     timeout_s: float = field(
-        default=30.0, metadata={"help": "Per-query timeout; a pred that times out scores 0, a gold is an error."}
+        default=30.0,
+        metadata={
+            "help": "Time limit per prediction (running it on every database file and comparing the results) "
+            "and per gold query; a pred past it scores 0, a gold is an error."
+        },
     )
     max_rows: int = field(
-        default=10_000_000, metadata={"help": "Row cap per query; results are compared whole, so keep it high."}
+        default=DEFAULT_MAX_ROWS,
+        metadata={"help": "Row cap per query result; a pred past it scores 0, a gold past it is a gold error."},
     )
-    max_bytes: int = field(default=2_000_000_000, metadata={"help": "Byte cap per query result."})
-    seed: int = field(default=0, metadata={"help": "Seed of the row sampler for results with > 3 columns."})
+    max_bytes: int = field(
+        default=DEFAULT_MAX_BYTES,
+        metadata={
+            "help": "Byte cap per query result (the executor's estimate), enforced while rows are fetched; "
+            "a pred past it scores 0, a gold past it is a gold error."
+        },
+    )
+    seed: int = field(default=0, metadata={"help": "Unused (the permutation search no longer samples rows)."})
 
     def __post_init__(self) -> None:
         if self.timeout_s <= 0:
@@ -428,17 +490,23 @@ class ExecMatcher:
             found = self._files_cache[db_id] = database_files(self.db_dir, db_id)
         return found
 
-    def _run(self, path: Path, sql: str) -> tuple[tuple[Row, ...] | None, str | None]:
+    def _run(self, path: Path, sql: str, deadline: float) -> tuple[tuple[Row, ...] | None, str | None, bool]:
+        """(rows, None, deterministic) or (None, why it failed, deterministic); a cut result is a failure."""
+        remaining = deadline - time.perf_counter()
+        if not remaining > 0:
+            return None, "timeout: no time left for this query", True
         try:
-            result = self.executor.execute(path, sql, timeout_s=self.config.timeout_s, max_rows=self.config.max_rows)
+            result = self.executor.execute(path, sql, timeout_s=remaining, max_rows=self.config.max_rows)
         except (OSError, ValueError) as err:  # missing or broken database file (DatabaseFileError is a ValueError)
-            return None, f"database error: {err}"
+            return None, f"database error: {err}", True
         if result.error is not None:
             kind = getattr(result.error, "value", result.error)
-            return None, f"{kind}: {result.message}" if result.message else str(kind)
+            return None, f"{kind}: {result.message}" if result.message else str(kind), result.deterministic
         if result.truncated:
-            logger.warning("result truncated at %d rows on %s: %s", self.config.max_rows, path.name, sql)
-        return tuple(result.rows), None
+            config = self.config
+            message = f"too_large: result exceeds the cap of {config.max_rows} rows or {config.max_bytes} bytes"
+            return None, message, result.deterministic
+        return tuple(result.rows), None, result.deterministic
 
     def run_gold(self, gold_sql: str, db_id: str) -> GoldExecution:
         """Prepare and execute a gold query on every database file (memoised); failures become ``error``."""
@@ -454,33 +522,42 @@ class ExecMatcher:
         else:
             results: list[tuple[Path, tuple[Row, ...]]] = []
             error = None
+            deterministic = True
             for path in files:
-                rows, message = self._run(path, sql)
+                rows, message, same = self._run(path, sql, time.perf_counter() + self.config.timeout_s)
+                deterministic = deterministic and same
                 if rows is None:
                     error = f"gold fails on {path.name}: {message}"
                     break
                 results.append((path, rows))
-            gold = GoldExecution(sql, ordered, () if error else tuple(results), error)
+            gold = GoldExecution(sql, ordered, () if error else tuple(results), error, deterministic)
         self._gold_cache[key] = gold
         return gold
 
-    def match(self, pred_sql: str, gold: GoldExecution) -> ExecVerdict:
+    def match(self, pred_sql: str, gold: GoldExecution, *, timeout_s: float | None = None) -> ExecVerdict:
         """Judge EX of a prediction (already value-rewritten) against a successfully executed gold.
 
         A pred whose prepared text equals the prepared gold is correct without running it (same engine, same
-        query, same rows), unless its rows may change between runs (``random()``, ``'now'`` ...).
+        query, same rows), unless the gold's rows may change between runs (``random()``, the clock ...).
+        ``timeout_s`` (default ``config.timeout_s``) bounds everything: running the pred on each database file
+        and comparing the results; what it cuts off is judged not matching.
         """
         if gold.error is not None:
             raise ValueError(f"cannot score against a failed gold: {gold.error}")
         sql = prepare_for_execution(pred_sql, keep_distinct=self.config.keep_distinct)
-        if sql == gold.sql and ResultCache.cacheable(sql):
+        if sql == gold.sql and gold.deterministic:
             return ExecVerdict(True)
+        deadline = time.perf_counter() + (self.config.timeout_s if timeout_s is None else timeout_s)
         for path, gold_rows in gold.results:
-            rows, message = self._run(path, sql)
+            rows, message, _ = self._run(path, sql, deadline)
             if rows is None:
                 return ExecVerdict(False, message)
-            if not results_equal(
-                gold_rows, rows, order_matters=gold.order_matters, strict=self.config.strict, seed=self.config.seed
-            ):
+            try:
+                equal = results_equal(
+                    gold_rows, rows, order_matters=gold.order_matters, strict=self.config.strict, deadline=deadline
+                )
+            except ComparisonTimeout:
+                return ExecVerdict(False, "timeout: comparing the results exceeded the time limit")
+            if not equal:
                 return ExecVerdict(False)
         return ExecVerdict(True)

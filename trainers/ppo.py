@@ -18,8 +18,9 @@ transformers and accelerate, shaped for agents that talk to an environment over 
    estimator against the reference model), as old TRL did.
 4. **GAE over agent tokens**: the agent tokens of an episode, in order, are the time steps (environment
    tokens between replies are part of the transition, not steps); ``γ`` and ``λ`` apply per agent
-   token; the value after the last agent token is 0. Advantages are whitened over the batch's agent
-   tokens.
+   token; the value after the last agent token is 0 when the episode ended, and the value head's
+   estimate of the final state when a step or token limit cut it (truncation is not termination).
+   Advantages are whitened over the batch's agent tokens.
 5. **PPO epochs**: ``num_ppo_epochs`` passes over shuffled minibatches of episodes: clipped surrogate
    ``max(−A·r, −A·clip(r, 1±ε))`` and clipped value loss ``½·max((V−R)², (V_clip−R)²)``, both averaged
    over agent tokens only, optional entropy bonus; gradient accumulation, gradient clipping, AdamW with a
@@ -140,11 +141,22 @@ def policy_loss(
 
 
 def compute_gae(
-    rewards: torch.Tensor, values: torch.Tensor, action_mask: torch.Tensor, gamma: float, lam: float
+    rewards: torch.Tensor,
+    values: torch.Tensor,
+    action_mask: torch.Tensor,
+    gamma: float,
+    lam: float,
+    bootstrap: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """GAE over each row's agent tokens (see the module docstring): (advantages, returns), 0 elsewhere.
 
     Rewards on non-agent positions are ignored (the collector puts every env reward on an agent token).
+    ``bootstrap[b]`` is the value after row b's last agent token: 0 for an episode that ended (the default),
+    the value head's estimate for one cut by a step or token limit, whose future is not over.
+
+    The agent tokens of every row are packed to the left of a ``[batch, steps]`` tensor and the backward
+    recursion runs once per step over all rows at once: the same float operations as a per-token loop,
+    in the same order, so the results are identical to it.
 
     Example:
         >>> import torch
@@ -153,24 +165,36 @@ def compute_gae(
         >>> adv, ret = compute_gae(rewards, torch.zeros(1, 5), mask, gamma=1.0, lam=1.0)
         >>> ret.tolist()
         [[0.0, 3.0, 3.0, 0.0, 2.0]]
+        >>> compute_gae(rewards, torch.zeros(1, 5), mask, 1.0, 1.0, bootstrap=torch.tensor([0.5]))[1].tolist()
+        [[0.0, 3.5, 3.5, 0.0, 2.5]]
     """
     import torch
 
+    agent = action_mask.bool()
+    counts = agent.sum(1)
+    rows, width = values.shape[0], int(counts.max()) if values.numel() else 0
+    # position of each agent token among its row's agent tokens: its column in the packed tensors
+    column = (agent.long().cumsum(1) - 1)[agent]
+    row = agent.nonzero(as_tuple=True)[0]
+    packed_r = torch.zeros(rows, width, dtype=torch.float32, device=values.device)
+    packed_v = torch.zeros_like(packed_r)
+    packed_r[row, column] = rewards[agent].float()
+    packed_v[row, column] = values[agent].float()
+    tail = torch.zeros(rows, dtype=torch.float32, device=values.device) if bootstrap is None else bootstrap.float()
+    # the value after each step: the next agent token's, or the bootstrap after the last one
+    next_v = torch.cat([packed_v[:, 1:], torch.zeros_like(packed_v[:, :1])], 1)
+    is_last = torch.arange(width, device=values.device)[None, :] == (counts[:, None] - 1)
+    next_v = torch.where(is_last, tail[:, None].expand_as(next_v), next_v)
+    # zero past each row's end (no reward, no value), so the recursion below needs no mask there
+    deltas = (packed_r + gamma * next_v - packed_v).T.contiguous().detach().cpu().numpy()
+    packed_adv = np.zeros_like(deltas)
+    last = np.zeros(rows, dtype=np.float32)
+    for t in range(width - 1, -1, -1):  # one step over all rows at once (numpy: less overhead per call)
+        last = deltas[t] + gamma * lam * last
+        packed_adv[t] = last
+    packed_adv = torch.from_numpy(packed_adv.T).to(values.device)
     advantages = torch.zeros_like(values, dtype=torch.float32)
-    for row in range(values.shape[0]):
-        idx = action_mask[row].nonzero(as_tuple=True)[0]
-        if idx.numel() == 0:
-            continue
-        r = rewards[row, idx].float()
-        v = values[row, idx].float()
-        out = torch.zeros_like(v)
-        last = 0.0
-        for t in range(idx.numel() - 1, -1, -1):
-            next_value = v[t + 1] if t + 1 < idx.numel() else 0.0
-            delta = r[t] + gamma * next_value - v[t]
-            last = delta + gamma * lam * last
-            out[t] = last
-        advantages[row, idx] = out
+    advantages[agent] = packed_adv[row, column]
     returns = (advantages + values.float()) * action_mask.float()
     return advantages, returns
 
@@ -210,7 +234,8 @@ def forward_batch(model: nn.Module, value_head: nn.Module | None, batch: Rollout
     Logits are projected only at the positions that predict an agent token of some row
     (``logits_to_keep``), which is most of the cost saved on long prompts and feedback. Results are
     aligned like `token_logprobs` (``values[b, i]``: the value of the state before token i) and are 0
-    at every other position.
+    at every other position. ``final_values[b]`` is the value of the state after row b's last token,
+    what GAE bootstraps from when the episode was cut by a step or token limit.
     """
     import torch
 
@@ -236,6 +261,9 @@ def forward_batch(model: nn.Module, value_head: nn.Module | None, batch: Rollout
         values = torch.zeros(shape, dtype=torch.float32, device=logp.device)
         values[:, keep + 1] = value_head(hidden.to(next(value_head.parameters()).dtype)).float()
         result["values"] = values * mask
+        last = batch.attention_mask.sum(1) - 1  # rows are right-padded
+        final_hidden = out.hidden_states[-1][torch.arange(shape[0], device=last.device), last]
+        result["final_values"] = value_head(final_hidden.to(next(value_head.parameters()).dtype)).float()
     return result
 
 
@@ -396,6 +424,9 @@ class PPOTrainer:
             self.model.eval()
             old = forward_batch(self.model, self.value_head, batch)
             old_logprobs, old_values = old["logprobs"] * mask, old["values"] * mask
+            # an episode cut by a step or token limit is not over: bootstrap its future from the value head
+            cut = torch.tensor([r.truncated and not r.terminated for r in rollouts], device=acc.device)
+            bootstrap = torch.where(cut, old["final_values"], 0.0)
             kl = torch.zeros_like(old_logprobs)
             if self.ref_model is not None:
                 ref_logprobs = forward_batch(self.ref_model, None, batch)["logprobs"]
@@ -407,7 +438,7 @@ class PPOTrainer:
         if args.whiten_rewards:
             env_rewards = env_rewards / (masked_mean(env_rewards**2, mask).sqrt() + 1e-8)
         rewards = env_rewards - args.kl_coef * kl
-        advantages, returns = compute_gae(rewards, old_values, mask, args.gamma, args.lam)
+        advantages, returns = compute_gae(rewards, old_values, mask, args.gamma, args.lam, bootstrap)
         if args.whiten_advantages:
             advantages = masked_whiten(advantages, mask)
 
@@ -457,6 +488,7 @@ class PPOTrainer:
         metrics["kl"] = float(masked_mean(kl, mask))
         metrics["advantage_abs"] = float(masked_mean(advantages.abs(), mask))
         metrics["value_mean"] = float(masked_mean(old_values, mask))
+        metrics["bootstrapped_rate"] = float(cut.float().mean())
         sampled = batch.logprobs
         metrics["logprob_gap"] = float(masked_mean((sampled - old_logprobs).abs(), mask))
         metrics["lr"] = float(self.scheduler.get_last_lr()[0])

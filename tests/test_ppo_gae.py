@@ -8,7 +8,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 pytest.importorskip("accelerate")
 
-from mtsql_trainers.ppo import compute_gae  # noqa: E402
+from mtsql_trainers.ppo import compute_gae
 
 
 def reference_gae(rewards, values, action_mask, gamma, lam, bootstrap=None):
@@ -108,7 +108,9 @@ def test_ppo_bootstraps_episodes_cut_by_the_step_limit(tmp_path):
     with torch.no_grad():
         out = forward_batch(trainer.model, trainer.value_head, batch)
         last = batch.attention_mask.sum(1) - 1
-        hidden = trainer.model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, output_hidden_states=True)
+        hidden = trainer.model(
+            input_ids=batch.input_ids, attention_mask=batch.attention_mask, output_hidden_states=True
+        )
         final = hidden.hidden_states[-1][torch.arange(2), last]
         assert torch.allclose(out["final_values"], trainer.value_head(final), atol=1e-6)
     metrics = trainer.step(rollouts)

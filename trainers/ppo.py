@@ -49,8 +49,9 @@ its own (saved as ``value_head.pt``), not a patched model class, so any causal L
   the environment scores what the model wrote, format errors included.
 - Rollouts use the same prompt and reply code as evaluation (`mtsql_agents.llm.LLMAgent`).
 
-Multi-GPU: launch with ``accelerate launch``; each process collects its own episodes (seeds offset by
-the process index) and gradients are averaged by DDP. Only single-process runs are tested.
+Several processes: launch with ``accelerate launch``; each process collects its own episodes from its own
+shard of the data (every ``num_processes``-th episode; seeds offset by the process index) on its own
+envs, and gradients are averaged by DDP. Tested with 2 CPU processes (gloo).
 """
 
 from __future__ import annotations
@@ -277,10 +278,26 @@ class PPOResult:
     history: list[dict[str, float]] = field(default_factory=list)
     output_dir: Path | None = None
     global_step: int = 0
+    model_dir: Path | None = None  # where the model was saved (None with save_model=False)
 
     def metric(self, name: str) -> list[float]:
         """One metric over the iterations."""
         return [row[name] for row in self.history if name in row]
+
+    def summary(self) -> dict[str, Any]:
+        """What the run did, in the keys every trainer's result shares (`mtsql train` prints them)."""
+        rewards, grads = self.metric("reward_mean"), self.metric("grad_norm")
+        return {
+            "optimizer_steps": self.global_step,
+            "rollouts": int(sum(self.metric("episodes"))),
+            "tool_calls": int(sum(self.metric("env_steps"))),  # every reply is parsed into one action
+            "env_steps": int(sum(self.metric("env_steps"))),
+            "answered": int(sum(self.metric("answered"))),
+            "reward_first": rewards[0] if rewards else None,
+            "reward_last": rewards[-1] if rewards else None,
+            "grad_norm_mean": sum(grads) / len(grads) if grads else None,
+            "model_dir": str(self.model_dir) if self.model_dir else None,
+        }
 
 
 class PPOTrainer:
@@ -399,17 +416,30 @@ class PPOTrainer:
                         f.write(json.dumps(metrics) + "\n")
                 if args.report_to != "none":
                     self.accelerator.log(metrics, step=self.global_step)
-        if args.save_model:
-            self.save(out_dir)
+        model_dir = self.save(out_dir) if args.save_model else None
         if args.report_to != "none":
             self.accelerator.end_training()
-        return PPOResult(history=self.history, output_dir=out_dir, global_step=self.global_step)
+        return PPOResult(history=self.history, output_dir=out_dir, global_step=self.global_step, model_dir=model_dir)
 
     def collect(self) -> list[Rollout]:
         """One rollout batch (the policy samples in eval mode, without gradients)."""
         self.model.eval()
         seeds = self._episode_rng.integers(2**31, size=self.args.episodes_per_iteration)
-        return self.collector.collect([{"seed": int(s)} for s in seeds])
+        return self.collector.collect([self._episode_spec(int(s)) for s in seeds])
+
+    def _episode_spec(self, seed: int) -> dict[str, Any]:
+        """``reset`` arguments of one episode. With several processes each plays only its own shard of the
+        episodes (every ``num_processes``-th one, from its index), so no two processes train on the same one."""
+        acc = self.accelerator
+        if acc.num_processes == 1:
+            return {"seed": seed}  # the env draws the episode
+        env = self.envs[0]
+        items = getattr(env, "items", None)  # `TwoChoiceEnv`
+        count, key = (len(items), "item") if items is not None else (env.unwrapped.num_episodes, "index")
+        shard = range(acc.process_index, count, acc.num_processes)
+        if not shard:
+            raise ValueError(f"{count} episodes cannot be shared among {acc.num_processes} processes")
+        return {"seed": seed, "options": {key: shard[seed % len(shard)]}}
 
     def step(self, rollouts: list[Rollout]) -> dict[str, float]:
         """One PPO update on a rollout batch; returns the iteration's metrics."""
@@ -442,7 +472,9 @@ class PPOTrainer:
         if args.whiten_advantages:
             advantages = masked_whiten(advantages, mask)
 
-        stats: dict[str, list[float]] = {k: [] for k in ("policy_loss", "value_loss", "entropy", "clipfrac", "approx_kl", "value_clipfrac")}
+        stats: dict[str, list[float]] = {
+            k: [] for k in ("policy_loss", "value_loss", "entropy", "clipfrac", "approx_kl", "value_clipfrac", "grad_norm")
+        }
         chunk = args.per_device_train_batch_size
         self.model.train()
         for _ in range(args.num_ppo_epochs):
@@ -469,8 +501,10 @@ class PPOTrainer:
                 loss = pg_loss + args.vf_coef * v_loss - args.ent_coef * entropy
                 acc.backward(loss / args.gradient_accumulation_steps)
                 if (k + 1) % args.gradient_accumulation_steps == 0:
-                    if args.max_grad_norm > 0:
-                        acc.clip_grad_norm_(list(self.model.parameters()) + list(self.value_head.parameters()), args.max_grad_norm)
+                    params = list(self.model.parameters()) + list(self.value_head.parameters())
+                    # the norm before clipping (inf: no clipping, norm only)
+                    norm = acc.clip_grad_norm_(params, args.max_grad_norm if args.max_grad_norm > 0 else float("inf"))
+                    stats["grad_norm"].append(float(norm))
                     self.optimizer.step()
                     self.scheduler.step()
                     self.optimizer.zero_grad(set_to_none=True)
@@ -547,6 +581,9 @@ def _rollout_metrics(rollouts: list[Rollout]) -> dict[str, float]:
             components.setdefault(name, []).append(value)
     metrics.update({f"reward/{name}": float(np.mean(v)) for name, v in components.items()})
     turns = [t for r in rollouts for t in r.turn_results]
+    metrics["episodes"] = float(len(rollouts))
+    metrics["env_steps"] = float(sum(len(r.step_rewards) for r in rollouts))
+    metrics["answered"] = float(len(turns))
     metrics["ex"] = float(np.mean([bool(t.get("exec")) for t in turns])) if turns else 0.0
     metrics["em"] = float(np.mean([bool(t.get("exact")) for t in turns])) if turns else 0.0
     metrics["answered_rate"] = len(turns) / max(len(rollouts), 1)

@@ -17,5 +17,5 @@ cd "$(dirname "$0")/.."
 vllm_tests="${MTSQL_VLLM_TESTS:-auto}"
 if [[ "$vllm_tests" == "1" || ( "$vllm_tests" == "auto" && $# -eq 0 ) ]]; then
     bash scripts/setup_vllm_env.sh
-    .venv-vllm/bin/python -m pytest -q tests/test_backend_vllm.py
+    .venv-vllm/bin/python -m pytest -q tests/test_backend_vllm.py tests/test_grpo_vllm.py
 fi

@@ -1,7 +1,7 @@
 """mtsql's GRPO and PPO across processes on CPU: 2 optimiser steps each, every process on its own envs
 and its own shard of the data.
 
-    accelerate launch --num_processes 2 --cpu examples/distributed_cpu.py --output_dir DIR
+    accelerate launch --multi_gpu --num_processes 2 examples/distributed_cpu.py --output_dir DIR
 
 The command shape is the GPU recipes' (docs/training.md), which add ``--config_file`` (DeepSpeed ZeRO or
 FSDP, examples/accelerate/). A tiny untrained model is built on the spot (no downloads). Each process
@@ -66,7 +66,8 @@ def run_ppo(output_dir: Path, model_dir: Path, seen: list) -> int:
         max_steps_per_turn=2,
         num_envs=2,
         episodes_per_iteration=2,
-        per_device_train_batch_size=1,  # 2 episodes, one per minibatch: 2 optimiser steps
+        per_device_train_batch_size=1,  # 2 episodes, one per minibatch ...
+        num_ppo_epochs=1,  # ... one pass: 2 optimiser steps
         num_iterations=1,
         max_new_tokens=8,
         learning_rate=1e-3,

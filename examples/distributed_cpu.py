@@ -95,7 +95,7 @@ def main() -> None:
 
     from mtsql_agents.tiny import build_tiny_model
 
-    state = PartialState()
+    state = PartialState(cpu=True)  # the trainers run with use_cpu=True: the same (shared) state
     output_dir = Path(args.output_dir)
     model_dir = output_dir / "tiny"
     if state.is_main_process:

@@ -32,7 +32,7 @@ CPU_DEFAULTS = {
     "max_completion_length": 256,
     "temperature": 1.0,
     "max_steps": 4,
-    "learning_rate": 1e-3,
+    "learning_rate": 1e-4,
     "logging_steps": 1,
     "save_strategy": "no",
     "report_to": "none",

@@ -21,7 +21,7 @@
 # - shorter prompts: no sample rows in the schema (schema_sample_rows=0) and feedback cut at 400 characters;
 #   prompt length is the cost (one 1,024-token training step ~10 s on a quiet machine, platform notes);
 # - fewer items and steps: SFT on the first $SFT_ITEMS train turns x 2 samples, $SFT_STEPS optimiser steps;
-#   GRPO on $GRPO_ROWS rows, groups of 4, $GRPO_STEPS steps; bench on the first $EPISODES dev dialogues with
+#   GRPO on $GRPO_ROWS rows, groups of $GROUP, $GRPO_STEPS steps; bench on the first $EPISODES dev dialogues with
 #   at most 4 agent steps per turn (the protocol's propose, execute, verify, answer);
 # - no LoRA: mtsql's configs do not take a peft config yet, so both stages fine-tune all 135M weights.
 # Caveat: `mtsql bench --agent hf:` prompts in the tag grammar (no tool list); the trained model's JSON tool
@@ -33,7 +33,8 @@ PYTHON=${PYTHON:-python}
 OUT=${OUT:-runs/smollm-learn}
 MODEL_DIR=${MODEL_DIR:-runs/smollm-135m}
 if [ "${SMOKE:-0}" = 1 ]; then
-    : "${EPISODES:=1}" "${SFT_ITEMS:=2}" "${SFT_STEPS:=2}" "${GRPO_ROWS:=2}" "${GRPO_STEPS:=2}" "${STEPS:=2}"
+    : "${EPISODES:=1}" "${SFT_ITEMS:=2}" "${SFT_STEPS:=2}" "${GRPO_ROWS:=1}" "${GRPO_STEPS:=2}" "${STEPS:=2}"
+    : "${GROUP:=2}" "${COMPLETION:=128}"
 fi
 EPISODES=${EPISODES:-10}      # dev dialogues benchmarked
 SFT_ITEMS=${SFT_ITEMS:-60}    # train turns the teacher plays
@@ -41,6 +42,8 @@ SFT_STEPS=${SFT_STEPS:-120}
 GRPO_ROWS=${GRPO_ROWS:-24}
 GRPO_STEPS=${GRPO_STEPS:-40}
 STEPS=${STEPS:-4}             # agent steps per turn in bench and GRPO
+GROUP=${GROUP:-4}             # GRPO group size
+COMPLETION=${COMPLETION:-512} # GRPO tokens per rollout (replies and tool results)
 ENV_KWARGS='{"schema_sample_rows": 0, "feedback_max_chars": 400}'
 mkdir -p "$OUT"
 
@@ -68,8 +71,8 @@ echo "SFT done: $(( $(date +%s) - start )) s"
 
 "$PYTHON" -m mtsql_env.cli train grpo --model_name_or_path "$SFT_MODEL" --output_dir "$OUT/grpo" \
     --data_dir sample --split train --max_rows "$GRPO_ROWS" --env_kwargs "$ENV_KWARGS" \
-    --max_steps_per_turn "$STEPS" --reward_preset process --num_generations 4 --per_device_train_batch_size 4 \
-    --max_completion_length 512 --temperature 0.8 --max_steps "$GRPO_STEPS" --learning_rate 1e-6 \
+    --max_steps_per_turn "$STEPS" --reward_preset process --num_generations "$GROUP" --per_device_train_batch_size "$GROUP" \
+    --max_completion_length "$COMPLETION" --temperature 0.8 --max_steps "$GRPO_STEPS" --learning_rate 1e-6 \
     --logging_steps 1 --save_strategy steps --save_steps 100000 --report_to none \
     --use_cpu true --bf16 false --activation_checkpointing false \
     | tee "$OUT/grpo.log"

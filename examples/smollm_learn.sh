@@ -9,7 +9,7 @@
 #
 # Stages (each writes under $OUT):
 #   0. export the packaged GGUF as a float32 Hugging Face folder (python -m mtsql_agents.smollm);
-#   1. zero-shot: mtsql bench on sample dev (turn mode: gold history);
+#   1. zero-shot: mtsql bench on sample dev (dialogue mode; bench has no gold-history mode yet);
 #   2. SFT warm start on sample *train*: the model solves nothing at first, so a scripted teacher writes the
 #      trajectories (`noisy`: an oracle that makes realistic mistakes and repairs them through execute /
 #      verify / correct), with native tool calls; the saved model gets mtsql's ChatML template (SmolLM's own
@@ -47,8 +47,8 @@ COMPLETION=${COMPLETION:-512} # GRPO tokens per rollout (replies and tool result
 ENV_KWARGS='{"schema_sample_rows": 0, "feedback_max_chars": 400}'
 mkdir -p "$OUT"
 
-bench() {  # bench MODEL NAME: the model on sample dev, gold history
-    "$PYTHON" -m mtsql_env.cli bench --env MTSQL-CoSQL-v0 --data-dir sample --split dev --mode turn \
+bench() {  # bench MODEL NAME: the model on sample dev (dialogue mode: its own answers are the history)
+    "$PYTHON" -m mtsql_env.cli bench --env MTSQL-CoSQL-v0 --data-dir sample --split dev \
         --agent "hf:$1" --episodes "$EPISODES" --max-steps-per-turn "$STEPS" --num-envs 1 \
         --max-new-tokens 128 --no-progress --out "$OUT/bench_$2"
 }

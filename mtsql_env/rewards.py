@@ -1,6 +1,6 @@
 """Reward presets and the per-turn bookkeeping that delivers them densely.
 
-The two presets are the MTSQL-R1 formulas (design.md §1), per user turn:
+The two presets are the MTSQL-R1 formulas (arXiv 2510.12831), per user turn:
 
 - ``outcome``: ``EX + EM`` at the answer;
 - ``process``: ``EX + EM + 0.1·R_execverify + 0.1·R_coherence + 0.8·R_gen``, where

@@ -34,7 +34,7 @@ fi
 vllm_tests="${MTSQL_VLLM_TESTS:-auto}"
 if [[ "$vllm_tests" == "1" || ( "$vllm_tests" == "auto" && "$full" == "1" && ${#args[@]} -eq 0 ) ]]; then
     bash scripts/setup_vllm_env.sh
-    .venv-vllm/bin/python -m pytest -q tests/test_backend_vllm.py
+    .venv-vllm/bin/python -m pytest -q tests/test_backend_vllm.py tests/test_grpo_vllm.py
 fi
 # verifiers 0.4 pins mcp==2.0.0, which openenv 0.10's fastmcp 3 rejects, so its adapter tests get a venv of
 # their own (no torch: the adapter needs only the environment).

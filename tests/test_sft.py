@@ -128,7 +128,11 @@ def test_scripted_samples_are_rendered_like_the_llm_agent_writes() -> None:
 def test_native_tool_samples_use_tool_calls_and_tool_messages() -> None:
     samples = noisy_samples(native_tools=True, items=2, num_samples=2)
     t = samples[0]
-    assert t.tools is not None and json.loads(t.tools)[0]["function"]["name"] == "propose"
+    from mtsql_trainers.environment import tool_schemas
+
+    # a scripted teacher's trajectories show the tools as GRPO's environment mode renders them (TRL's order)
+    assert t.tools is not None and json.loads(t.tools) == tool_schemas()
+    assert [tool["function"]["name"] for tool in tool_schemas()] == ["answer", "correct", "execute", "propose", "verify"]
     calls = [m for m in t.messages if m["role"] == "assistant"]
     tools = [m for m in t.messages if m["role"] == "tool"]
     assert all(m["tool_calls"] and m["content"] == "" for m in calls)

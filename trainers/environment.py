@@ -27,7 +27,17 @@ from mtsql_env.rewards import COMPONENTS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ENDED_FEEDBACK", "AsyncMTSQLToolEnv", "MTSQLToolEnv", "make_environment_factory"]
+__all__ = [
+    "ENDED_FEEDBACK",
+    "TOOL_NAMES",
+    "AsyncMTSQLToolEnv",
+    "MTSQLToolEnv",
+    "make_environment_factory",
+    "tool_schemas",
+]
+
+#: The tool methods, in the env's action order.
+TOOL_NAMES = ("propose", "execute", "verify", "correct", "answer")
 
 #: What a tool returns once the rollout's episode is over (the env is not stepped again).
 ENDED_FEEDBACK = "The turn is over: no further tool calls are needed."
@@ -174,6 +184,19 @@ class MTSQLToolEnv:
 
     def _close(self) -> None:
         self._env.close()
+
+
+def tool_schemas() -> list[dict[str, Any]]:
+    """The JSON schemas TRL shows the model for `MTSQLToolEnv`'s tools, in its order (by name: TRL lists an
+    environment's methods with `inspect.getmembers`), from their type hints and docstrings.
+
+    A warm start written with these (`mtsql_trainers.sft`, scripted teachers in native tool mode) trains on
+    the very prompt GRPO's environment mode renders. They word the tools differently from
+    `mtsql_env.actions.TOOL_SCHEMAS`, which the LLM agents use.
+    """
+    from transformers.utils import get_json_schema
+
+    return [get_json_schema(getattr(MTSQLToolEnv, name)) for name in sorted(TOOL_NAMES)]
 
 
 def _in_thread(tool: Callable[..., str]) -> Callable[..., Any]:

@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "CHATML_RESPONSE_TEMPLATE",
     "GRPOResult",
+    "RolloutTally",
     "build_grpo_trainer",
     "component_reward_funcs",
     "ensure_tool_parsing",
@@ -119,7 +120,7 @@ def rollout_summary(source: Any) -> dict[str, Any]:
 
     Returns:
         ``reward`` (env total), ``components`` (weighted, summing to it), ``answered``, ``steps``,
-        ``format_errors``, ``truncated``.
+        ``tool_calls``, ``format_errors``, ``truncated``.
     """
     if isinstance(source, MTSQLToolEnv):
         return {
@@ -127,6 +128,7 @@ def rollout_summary(source: Any) -> dict[str, Any]:
             "components": dict(source.components),
             "answered": float(bool(source.turn_results)),
             "steps": source.steps,
+            "tool_calls": source.steps + source.calls_after_end,
             "format_errors": source.format_errors,
             "truncated": float(source.truncated),
         }
@@ -141,6 +143,7 @@ def rollout_summary(source: Any) -> dict[str, Any]:
         "components": components,
         "answered": float(bool(source.turn_results)),
         "steps": len(source.step_rewards),
+        "tool_calls": len(source.step_rewards),  # every reply is parsed into one action
         # The env's feedback to a bad action starts with "Format error:" (mtsql_env.env). The last step's
         # feedback never enters the conversation, so a format error at the very last step is not counted.
         "format_errors": sum(
@@ -169,14 +172,38 @@ def _component_func(name: str) -> RewardFunc:
     return component
 
 
-def answered(**kwargs: Any) -> list[float]:
-    """1.0 when the rollout answered (committed SQL), else 0.0; also logs env step statistics."""
-    summaries = _summaries(kwargs)
-    log_metric = kwargs.get("log_metric")
-    if log_metric is not None and summaries:
-        for key in ("steps", "format_errors", "truncated"):
-            log_metric(f"env/{key}", sum(float(s[key]) for s in summaries) / len(summaries))
-    return [float(s["answered"]) for s in summaries]
+@dataclass
+class RolloutTally:
+    """Totals over every rollout a run scored: what a quick run's summary reports (and tests check)."""
+
+    rollouts: int = 0
+    env_steps: int = 0
+    tool_calls: int = 0
+    answered: int = 0
+
+    def add(self, summaries: Sequence[dict[str, Any]]) -> None:
+        self.rollouts += len(summaries)
+        self.env_steps += int(sum(s["steps"] for s in summaries))
+        self.tool_calls += int(sum(s.get("tool_calls", s["steps"]) for s in summaries))
+        self.answered += int(sum(s["answered"] for s in summaries))
+
+
+def _answered_func(tally: RolloutTally | None = None) -> RewardFunc:
+    def answered(**kwargs: Any) -> list[float]:
+        """1.0 when the rollout answered (committed SQL), else 0.0; also logs env step statistics."""
+        summaries = _summaries(kwargs)
+        log_metric = kwargs.get("log_metric")
+        if log_metric is not None and summaries:
+            for key in ("steps", "format_errors", "truncated"):
+                log_metric(f"env/{key}", sum(float(s[key]) for s in summaries) / len(summaries))
+        if tally is not None:
+            tally.add(summaries)
+        return [float(s["answered"]) for s in summaries]
+
+    return answered
+
+
+answered = _answered_func()
 
 
 def env_reward(**kwargs: Any) -> list[float]:
@@ -184,10 +211,13 @@ def env_reward(**kwargs: Any) -> list[float]:
     return [float(s["reward"]) for s in _summaries(kwargs)]
 
 
-def component_reward_funcs(reward_preset: str | RewardConfig | dict = "process") -> list[RewardFunc]:
+def component_reward_funcs(
+    reward_preset: str | RewardConfig | dict = "process", tally: RolloutTally | None = None
+) -> list[RewardFunc]:
     """Zero-weight reward functions that put the reward's components (and the answered rate) in TRL's logs.
 
-    One function per component the preset weighs (EX and EM always), named after it, then ``answered``.
+    One function per component the preset weighs (EX and EM always), named after it, then ``answered``
+    (which also adds every rollout to ``tally`` when one is given).
 
     Example:
         >>> [f.__name__ for f in component_reward_funcs("outcome")]
@@ -197,7 +227,7 @@ def component_reward_funcs(reward_preset: str | RewardConfig | dict = "process")
     """
     weights = RewardConfig.from_preset(reward_preset).to_dict()
     names = [n for n in COMPONENTS if n in ("exec_match", "exact_match") or weights.get(n)]
-    return [_component_func(n) for n in names] + [answered]
+    return [_component_func(n) for n in names] + [_answered_func(tally)]
 
 
 # --- rollout_func path --------------------------------------------------------------------------------
@@ -341,7 +371,8 @@ def build_grpo_trainer(
             "weights cover your own reward functions only (the env's reward has weight 1, its components 0)"
         )
     user_weights = list(config.reward_weights) if config.reward_weights is not None else [1.0] * len(user_funcs)
-    logged = component_reward_funcs(config.reward_preset) if config.log_reward_components else []
+    tally = RolloutTally()
+    logged = component_reward_funcs(config.reward_preset, tally) if config.log_reward_components else []
     args = copy.copy(config)  # TRL reads reward_weights from args; keep the caller's config unchanged
     kwargs: dict[str, Any] = {}
     if config.rollout_mode == "environment":
@@ -354,7 +385,7 @@ def build_grpo_trainer(
         weights = user_weights + [1.0] + [0.0] * len(logged)
         kwargs["rollout_func"] = make_rollout_func(config, train_dataset)
     args.reward_weights = weights if funcs else None
-    return GRPOTrainer(
+    trainer = GRPOTrainer(
         model=model,
         reward_funcs=funcs or None,
         args=args,
@@ -363,6 +394,8 @@ def build_grpo_trainer(
         callbacks=list(callbacks or []) or None,
         **kwargs,
     )
+    trainer.mtsql_tally = tally  # totals over the run's rollouts (counted when log_reward_components)
+    return trainer
 
 
 @dataclass
@@ -373,10 +406,28 @@ class GRPOResult:
     model: Any = field(repr=False)
     buckets: list[str] = field(default_factory=list)
     log_history: list[dict[str, Any]] = field(default_factory=list)  # TRL's entries, each tagged with its bucket
+    tally: RolloutTally = field(default_factory=RolloutTally)  # every rollout of every bucket
+    model_dir: str | None = None  # where the final model was saved (None with save_strategy="no")
+    global_step: int = 0  # optimiser steps over all buckets
 
     def metric(self, name: str) -> list[float]:
         """Every logged value of ``name`` (e.g. ``"reward"``, ``"rewards/exec_match/mean"``), in order."""
         return [entry[name] for entry in self.log_history if name in entry]
+
+    def summary(self) -> dict[str, Any]:
+        """What the run did, in the keys every trainer's result shares (`mtsql train` prints them)."""
+        rewards, grads = self.metric("reward"), self.metric("grad_norm")
+        return {
+            "optimizer_steps": self.global_step,
+            "rollouts": self.tally.rollouts,
+            "tool_calls": self.tally.tool_calls,
+            "env_steps": self.tally.env_steps,
+            "answered": self.tally.answered,
+            "reward_first": rewards[0] if rewards else None,
+            "reward_last": rewards[-1] if rewards else None,
+            "grad_norm_mean": sum(grads) / len(grads) if grads else None,
+            "model_dir": self.model_dir,
+        }
 
 
 def train_grpo(
@@ -437,9 +488,13 @@ def train_grpo(
         model = trainer.accelerator.unwrap_model(trainer.model)
         result.buckets.append(name)
         result.log_history += [{**entry, "bucket": name} for entry in trainer.state.log_history]
+        result.global_step += trainer.state.global_step
+        for key in ("rollouts", "env_steps", "tool_calls", "answered"):
+            setattr(result.tally, key, getattr(result.tally, key) + getattr(trainer.mtsql_tally, key))
     result.model = model
     if config.save_strategy != "no":
         trainer.save_model(config.output_dir)
+        result.model_dir = config.output_dir
     return result
 
 

@@ -53,7 +53,7 @@ class MTSQLGRPOConfig(GRPOConfig):
         solve_rate_samples (`int`, defaults to `4`).
 
     > [!NOTE]
-    > Defaults that differ from `trl.GRPOConfig`, after the MTSQL-R1 recipe (design.md §1): `num_generations=5`
+    > Defaults that differ from `trl.GRPOConfig`, after the MTSQL-R1 recipe (arXiv 2510.12831): `num_generations=5`
     > (group size 5) and `per_device_train_batch_size=5` (one group per device step, so the generation batch
     > divides evenly); `learning_rate` is TRL's `1e-6` and `beta` TRL's `0.0` (no KL), as in the paper.
     > `max_tool_calling_iterations` defaults to `max_steps_per_turn` in turn mode.

@@ -18,8 +18,9 @@ transformers and accelerate, shaped for agents that talk to an environment over 
    estimator against the reference model), as old TRL did.
 4. **GAE over agent tokens**: the agent tokens of an episode, in order, are the time steps (environment
    tokens between replies are part of the transition, not steps); ``γ`` and ``λ`` apply per agent
-   token; the value after the last agent token is 0. Advantages are whitened over the batch's agent
-   tokens.
+   token; the value after the last agent token is 0 when the episode ended, and the value head's
+   estimate of the final state when a step or token limit cut it (truncation is not termination).
+   Advantages are whitened over the batch's agent tokens.
 5. **PPO epochs**: ``num_ppo_epochs`` passes over shuffled minibatches of episodes: clipped surrogate
    ``max(−A·r, −A·clip(r, 1±ε))`` and clipped value loss ``½·max((V−R)², (V_clip−R)²)``, both averaged
    over agent tokens only, optional entropy bonus; gradient accumulation, gradient clipping, AdamW with a
@@ -48,8 +49,9 @@ its own (saved as ``value_head.pt``), not a patched model class, so any causal L
   the environment scores what the model wrote, format errors included.
 - Rollouts use the same prompt and reply code as evaluation (`mtsql_agents.llm.LLMAgent`).
 
-Multi-GPU: launch with ``accelerate launch``; each process collects its own episodes (seeds offset by
-the process index) and gradients are averaged by DDP. Only single-process runs are tested.
+Several processes: launch with ``accelerate launch``; each process collects its own episodes from its own
+shard of the data (every ``num_processes``-th episode; seeds offset by the process index) on its own
+envs, and gradients are averaged by DDP. Tested with 2 CPU processes (gloo).
 """
 
 from __future__ import annotations
@@ -140,11 +142,22 @@ def policy_loss(
 
 
 def compute_gae(
-    rewards: torch.Tensor, values: torch.Tensor, action_mask: torch.Tensor, gamma: float, lam: float
+    rewards: torch.Tensor,
+    values: torch.Tensor,
+    action_mask: torch.Tensor,
+    gamma: float,
+    lam: float,
+    bootstrap: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """GAE over each row's agent tokens (see the module docstring): (advantages, returns), 0 elsewhere.
 
     Rewards on non-agent positions are ignored (the collector puts every env reward on an agent token).
+    ``bootstrap[b]`` is the value after row b's last agent token: 0 for an episode that ended (the default),
+    the value head's estimate for one cut by a step or token limit, whose future is not over.
+
+    The agent tokens of every row are packed to the left of a ``[batch, steps]`` tensor and the backward
+    recursion runs once per step over all rows at once: the same float operations as a per-token loop,
+    in the same order, so the results are identical to it.
 
     Example:
         >>> import torch
@@ -153,24 +166,36 @@ def compute_gae(
         >>> adv, ret = compute_gae(rewards, torch.zeros(1, 5), mask, gamma=1.0, lam=1.0)
         >>> ret.tolist()
         [[0.0, 3.0, 3.0, 0.0, 2.0]]
+        >>> compute_gae(rewards, torch.zeros(1, 5), mask, 1.0, 1.0, bootstrap=torch.tensor([0.5]))[1].tolist()
+        [[0.0, 3.5, 3.5, 0.0, 2.5]]
     """
     import torch
 
+    agent = action_mask.bool()
+    counts = agent.sum(1)
+    rows, width = values.shape[0], int(counts.max()) if values.numel() else 0
+    # position of each agent token among its row's agent tokens: its column in the packed tensors
+    column = (agent.long().cumsum(1) - 1)[agent]
+    row = agent.nonzero(as_tuple=True)[0]
+    packed_r = torch.zeros(rows, width, dtype=torch.float32, device=values.device)
+    packed_v = torch.zeros_like(packed_r)
+    packed_r[row, column] = rewards[agent].float()
+    packed_v[row, column] = values[agent].float()
+    tail = torch.zeros(rows, dtype=torch.float32, device=values.device) if bootstrap is None else bootstrap.float()
+    # the value after each step: the next agent token's, or the bootstrap after the last one
+    next_v = torch.cat([packed_v[:, 1:], torch.zeros_like(packed_v[:, :1])], 1)
+    is_last = torch.arange(width, device=values.device)[None, :] == (counts[:, None] - 1)
+    next_v = torch.where(is_last, tail[:, None].expand_as(next_v), next_v)
+    # zero past each row's end (no reward, no value), so the recursion below needs no mask there
+    deltas = (packed_r + gamma * next_v - packed_v).T.contiguous().detach().cpu().numpy()
+    packed_adv = np.zeros_like(deltas)
+    last = np.zeros(rows, dtype=np.float32)
+    for t in range(width - 1, -1, -1):  # one step over all rows at once (numpy: less overhead per call)
+        last = deltas[t] + gamma * lam * last
+        packed_adv[t] = last
+    packed_adv = torch.from_numpy(packed_adv.T).to(values.device)
     advantages = torch.zeros_like(values, dtype=torch.float32)
-    for row in range(values.shape[0]):
-        idx = action_mask[row].nonzero(as_tuple=True)[0]
-        if idx.numel() == 0:
-            continue
-        r = rewards[row, idx].float()
-        v = values[row, idx].float()
-        out = torch.zeros_like(v)
-        last = 0.0
-        for t in range(idx.numel() - 1, -1, -1):
-            next_value = v[t + 1] if t + 1 < idx.numel() else 0.0
-            delta = r[t] + gamma * next_value - v[t]
-            last = delta + gamma * lam * last
-            out[t] = last
-        advantages[row, idx] = out
+    advantages[agent] = packed_adv[row, column]
     returns = (advantages + values.float()) * action_mask.float()
     return advantages, returns
 
@@ -210,7 +235,8 @@ def forward_batch(model: nn.Module, value_head: nn.Module | None, batch: Rollout
     Logits are projected only at the positions that predict an agent token of some row
     (``logits_to_keep``), which is most of the cost saved on long prompts and feedback. Results are
     aligned like `token_logprobs` (``values[b, i]``: the value of the state before token i) and are 0
-    at every other position.
+    at every other position. ``final_values[b]`` is the value of the state after row b's last token,
+    what GAE bootstraps from when the episode was cut by a step or token limit.
     """
     import torch
 
@@ -236,6 +262,9 @@ def forward_batch(model: nn.Module, value_head: nn.Module | None, batch: Rollout
         values = torch.zeros(shape, dtype=torch.float32, device=logp.device)
         values[:, keep + 1] = value_head(hidden.to(next(value_head.parameters()).dtype)).float()
         result["values"] = values * mask
+        last = batch.attention_mask.sum(1) - 1  # rows are right-padded
+        final_hidden = out.hidden_states[-1][torch.arange(shape[0], device=last.device), last]
+        result["final_values"] = value_head(final_hidden.to(next(value_head.parameters()).dtype)).float()
     return result
 
 
@@ -249,10 +278,26 @@ class PPOResult:
     history: list[dict[str, float]] = field(default_factory=list)
     output_dir: Path | None = None
     global_step: int = 0
+    model_dir: Path | None = None  # where the model was saved (None with save_model=False)
 
     def metric(self, name: str) -> list[float]:
         """One metric over the iterations."""
         return [row[name] for row in self.history if name in row]
+
+    def summary(self) -> dict[str, Any]:
+        """What the run did, in the keys every trainer's result shares (`mtsql train` prints them)."""
+        rewards, grads = self.metric("reward_mean"), self.metric("grad_norm")
+        return {
+            "optimizer_steps": self.global_step,
+            "rollouts": int(sum(self.metric("episodes"))),
+            "tool_calls": int(sum(self.metric("env_steps"))),  # every reply is parsed into one action
+            "env_steps": int(sum(self.metric("env_steps"))),
+            "answered": int(sum(self.metric("answered"))),
+            "reward_first": rewards[0] if rewards else None,
+            "reward_last": rewards[-1] if rewards else None,
+            "grad_norm_mean": sum(grads) / len(grads) if grads else None,
+            "model_dir": str(self.model_dir) if self.model_dir else None,
+        }
 
 
 class PPOTrainer:
@@ -371,17 +416,30 @@ class PPOTrainer:
                         f.write(json.dumps(metrics) + "\n")
                 if args.report_to != "none":
                     self.accelerator.log(metrics, step=self.global_step)
-        if args.save_model:
-            self.save(out_dir)
+        model_dir = self.save(out_dir) if args.save_model else None
         if args.report_to != "none":
             self.accelerator.end_training()
-        return PPOResult(history=self.history, output_dir=out_dir, global_step=self.global_step)
+        return PPOResult(history=self.history, output_dir=out_dir, global_step=self.global_step, model_dir=model_dir)
 
     def collect(self) -> list[Rollout]:
         """One rollout batch (the policy samples in eval mode, without gradients)."""
         self.model.eval()
         seeds = self._episode_rng.integers(2**31, size=self.args.episodes_per_iteration)
-        return self.collector.collect([{"seed": int(s)} for s in seeds])
+        return self.collector.collect([self._episode_spec(int(s)) for s in seeds])
+
+    def _episode_spec(self, seed: int) -> dict[str, Any]:
+        """``reset`` arguments of one episode. With several processes each plays only its own shard of the
+        episodes (every ``num_processes``-th one, from its index), so no two processes train on the same one."""
+        acc = self.accelerator
+        if acc.num_processes == 1:
+            return {"seed": seed}  # the env draws the episode
+        env = self.envs[0]
+        items = getattr(env, "items", None)  # `TwoChoiceEnv`
+        count, key = (len(items), "item") if items is not None else (env.unwrapped.num_episodes, "index")
+        shard = range(acc.process_index, count, acc.num_processes)
+        if not shard:
+            raise ValueError(f"{count} episodes cannot be shared among {acc.num_processes} processes")
+        return {"seed": seed, "options": {key: shard[seed % len(shard)]}}
 
     def step(self, rollouts: list[Rollout]) -> dict[str, float]:
         """One PPO update on a rollout batch; returns the iteration's metrics."""
@@ -396,6 +454,9 @@ class PPOTrainer:
             self.model.eval()
             old = forward_batch(self.model, self.value_head, batch)
             old_logprobs, old_values = old["logprobs"] * mask, old["values"] * mask
+            # an episode cut by a step or token limit is not over: bootstrap its future from the value head
+            cut = torch.tensor([r.truncated and not r.terminated for r in rollouts], device=acc.device)
+            bootstrap = torch.where(cut, old["final_values"], 0.0)
             kl = torch.zeros_like(old_logprobs)
             if self.ref_model is not None:
                 ref_logprobs = forward_batch(self.ref_model, None, batch)["logprobs"]
@@ -407,11 +468,13 @@ class PPOTrainer:
         if args.whiten_rewards:
             env_rewards = env_rewards / (masked_mean(env_rewards**2, mask).sqrt() + 1e-8)
         rewards = env_rewards - args.kl_coef * kl
-        advantages, returns = compute_gae(rewards, old_values, mask, args.gamma, args.lam)
+        advantages, returns = compute_gae(rewards, old_values, mask, args.gamma, args.lam, bootstrap)
         if args.whiten_advantages:
             advantages = masked_whiten(advantages, mask)
 
-        stats: dict[str, list[float]] = {k: [] for k in ("policy_loss", "value_loss", "entropy", "clipfrac", "approx_kl", "value_clipfrac")}
+        stats: dict[str, list[float]] = {
+            k: [] for k in ("policy_loss", "value_loss", "entropy", "clipfrac", "approx_kl", "value_clipfrac", "grad_norm")
+        }
         chunk = args.per_device_train_batch_size
         self.model.train()
         for _ in range(args.num_ppo_epochs):
@@ -438,8 +501,10 @@ class PPOTrainer:
                 loss = pg_loss + args.vf_coef * v_loss - args.ent_coef * entropy
                 acc.backward(loss / args.gradient_accumulation_steps)
                 if (k + 1) % args.gradient_accumulation_steps == 0:
-                    if args.max_grad_norm > 0:
-                        acc.clip_grad_norm_(list(self.model.parameters()) + list(self.value_head.parameters()), args.max_grad_norm)
+                    params = list(self.model.parameters()) + list(self.value_head.parameters())
+                    # the norm before clipping (inf: no clipping, norm only)
+                    norm = acc.clip_grad_norm_(params, args.max_grad_norm if args.max_grad_norm > 0 else float("inf"))
+                    stats["grad_norm"].append(float(norm))
                     self.optimizer.step()
                     self.scheduler.step()
                     self.optimizer.zero_grad(set_to_none=True)
@@ -457,6 +522,7 @@ class PPOTrainer:
         metrics["kl"] = float(masked_mean(kl, mask))
         metrics["advantage_abs"] = float(masked_mean(advantages.abs(), mask))
         metrics["value_mean"] = float(masked_mean(old_values, mask))
+        metrics["bootstrapped_rate"] = float(cut.float().mean())
         sampled = batch.logprobs
         metrics["logprob_gap"] = float(masked_mean((sampled - old_logprobs).abs(), mask))
         metrics["lr"] = float(self.scheduler.get_last_lr()[0])
@@ -515,6 +581,9 @@ def _rollout_metrics(rollouts: list[Rollout]) -> dict[str, float]:
             components.setdefault(name, []).append(value)
     metrics.update({f"reward/{name}": float(np.mean(v)) for name, v in components.items()})
     turns = [t for r in rollouts for t in r.turn_results]
+    metrics["episodes"] = float(len(rollouts))
+    metrics["env_steps"] = float(sum(len(r.step_rewards) for r in rollouts))
+    metrics["answered"] = float(len(turns))
     metrics["ex"] = float(np.mean([bool(t.get("exec")) for t in turns])) if turns else 0.0
     metrics["em"] = float(np.mean([bool(t.get("exact")) for t in turns])) if turns else 0.0
     metrics["answered_rate"] = len(turns) / max(len(rollouts), 1)

@@ -1,4 +1,4 @@
-"""Difficulty-aware rejection sampling for the self-taught warm start (design.md §1), as pure functions.
+"""Difficulty-aware rejection sampling for the self-taught warm start of MTSQL-R1 (arXiv 2510.12831), as pure functions.
 
 The recipe: sample N trajectories per training item, keep those whose answer is both execution- and
 exact-set-match correct, then keep few of them per item, chosen by how hard the item is:

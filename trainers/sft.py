@@ -1,4 +1,5 @@
-"""The self-taught SFT warm start (design.md §1): sample, select, build, train; drop solved items; repeat.
+"""The self-taught SFT warm start of MTSQL-R1 (arXiv 2510.12831): sample, select, build, train, drop
+solved items, repeat.
 
 One round, four stages, each a function and each runnable alone (``mtsql train sft --stage ...``):
 
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from mtsql_env import install_hint
 from mtsql_env.actions import TOOL_SCHEMAS, ActionParseError, parse_action
 
+from .environment import tool_schemas
 from .selection import SampledTrajectory, action_signature, select_trajectories
 from .sft_config import TINY_MODEL, SelfTaughtConfig
 
@@ -106,6 +108,7 @@ def make_envs(config: SelfTaughtConfig, count: int = 1, *, expose_gold: bool = F
             history="gold",
             max_steps_per_turn=config.max_steps_per_turn,
             expose_gold=expose_gold,
+            **(config.env_kwargs or {}),
         )
         for _ in range(count)
     ]
@@ -220,7 +223,9 @@ def sample_trajectories(
     width = len(envs) if batched else 1
     sampler = getattr(agent, "name", type(agent).__name__)
     llm_native = bool(getattr(agent, "native_tools", native_tools))
-    tools = json.dumps(list(TOOL_SCHEMAS)) if llm_native else None
+    # an LLM agent's own tool list; a scripted teacher's trajectories get the one GRPO's tool env shows
+    scripted = not hasattr(agent, "native_tools")
+    tools = json.dumps(tool_schemas() if scripted else list(TOOL_SCHEMAS)) if llm_native else None
     out: list[SampledTrajectory] = []
     for item_number, item in enumerate(tqdm(items, desc=f"sample round {round_index}", disable=not progress)):
         options = item_options(item)
@@ -340,7 +345,7 @@ def build_dataset(trajectories: Sequence[SampledTrajectory]) -> datasets.Dataset
             "steps": t.length[0],
         }
         if with_tools:
-            row["tools"] = t.tools or json.dumps(list(TOOL_SCHEMAS))
+            row["tools"] = t.tools or json.dumps(tool_schemas())
         rows.append(row)
     if not rows:
         return datasets.Dataset.from_dict({"messages": [], "item_id": [], "sample_index": [], "round": [], "hardness": [], "steps": []})
@@ -461,6 +466,8 @@ class RoundStats:
     items: int = 0
     samples: int = 0
     correct_samples: int = 0
+    env_steps: int = 0  # over every sampled trajectory (one action per step)
+    reward_mean: float | None = None  # the env's mean reward of the sampled trajectories
     solved_items: int = 0
     selected: int = 0
     model_dir: str | None = None
@@ -481,6 +488,26 @@ class SFTResult:
     def history(self) -> list[dict[str, Any]]:
         """Every logged training entry of every round, each tagged with its round."""
         return [{"round": r.round, **entry} for r in self.rounds for entry in r.log_history]
+
+    def summary(self) -> dict[str, Any]:
+        """What the run did, in the keys every trainer's result shares (`mtsql train` prints them); the
+        rewards are those of the sampled trajectories (first and last round), the loss the SFT loss."""
+        losses = [entry["loss"] for entry in self.history if "loss" in entry]
+        grads = [entry["grad_norm"] for entry in self.history if "grad_norm" in entry]
+        rewards = [r.reward_mean for r in self.rounds if r.reward_mean is not None]
+        return {
+            "optimizer_steps": sum(r.global_step for r in self.rounds),
+            "rollouts": sum(r.samples for r in self.rounds),
+            "tool_calls": sum(r.env_steps for r in self.rounds),
+            "env_steps": sum(r.env_steps for r in self.rounds),
+            "correct_samples": sum(r.correct_samples for r in self.rounds),
+            "reward_first": rewards[0] if rewards else None,
+            "reward_last": rewards[-1] if rewards else None,
+            "loss_first": losses[0] if losses else None,
+            "loss_last": losses[-1] if losses else None,
+            "grad_norm_mean": sum(grads) / len(grads) if grads else None,
+            "model_dir": self.model_dir,
+        }
 
 
 def _round_dir(config: SelfTaughtConfig, round_index: int) -> Path:
@@ -634,6 +661,8 @@ def run_stage(
         items, samples = _stage_sample(config, round_index, agent)
         stats.items, stats.samples = len(items), len(samples)
         stats.correct_samples = sum(t.correct for t in samples)
+        stats.env_steps = sum(len(t.actions) for t in samples)
+        stats.reward_mean = sum(t.reward for t in samples) / len(samples) if samples else None
         stats.solved_items = len({t.item_id for t in samples if t.correct})
     elif stage == "select":
         stats.selected = len(_stage_select(config, round_index))
@@ -687,3 +716,66 @@ def train_sft(config: SelfTaughtConfig | None = None, training_args: Any = None,
             stats.train_loss,
         )
     return result
+
+
+def tiny_warm_start(
+    folder: str | Path,
+    *,
+    data_dir: str | None = "sample",
+    split: str = "train",
+    max_items: int = 2,
+    env_kwargs: dict[str, Any] | None = None,
+    max_steps: int = 40,
+    seed: int = 0,
+) -> Path:
+    """A tiny model that has learned the tool-call protocol on a few items: the start of the CPU quick runs.
+
+    Builds the tiny model (``hidden_size=64``, the vLLM-compatible size) in ``folder/base``, has the oracle
+    teacher play the first ``max_items`` turns of ``split`` with native tool calls (the tool descriptions
+    GRPO's environment mode shows, `mtsql_trainers.environment.tool_schemas`), and fine-tunes on them with
+    this module's SFT for ``max_steps`` steps. The model then calls the tools on those same turns, often
+    right and sometimes not when sampled: enough reward, and reward spread, for a GRPO run to show life.
+    It has learned the turns by heart, not SQL. Reused when ``folder/model`` exists.
+
+    Returns:
+        The fine-tuned model's folder.
+    """
+    from mtsql_agents.tiny import TinyModelConfig, build_tiny_model
+
+    from .sft_config import SFTConfig
+
+    folder = Path(folder)
+    model_dir = folder / "round_0" / "model"
+    if (model_dir / "config.json").exists():
+        return model_dir
+    sizes = TinyModelConfig(hidden_size=64, intermediate_size=128, num_attention_heads=2, num_key_value_heads=1)
+    base = build_tiny_model(folder / "base", seed=seed, config=sizes)
+    config = SelfTaughtConfig(
+        model_name_or_path=str(base),
+        sampler="oracle",
+        native_tools=True,
+        data_dir=data_dir,
+        split=split,
+        max_items=max_items,
+        env_kwargs=env_kwargs,
+        num_samples=1,
+        rounds=1,
+        run_dir=str(folder),
+    )
+    args = SFTConfig(
+        output_dir=str(model_dir),
+        use_cpu=True,
+        bf16=False,
+        activation_checkpointing=False,
+        per_device_train_batch_size=2,
+        max_steps=max_steps,
+        learning_rate=3e-3,
+        lr_scheduler_type="constant",
+        logging_steps=10,
+        save_strategy="no",
+        report_to="none",
+        seed=seed,
+    )
+    logger.info("warm start: teaching the tiny model the tool protocol on %d turns (%d steps)", max_items, max_steps)
+    result = train_sft(config, args)
+    return Path(result.model_dir)

@@ -10,6 +10,7 @@ import TRL or torch. Both are `HfArgumentParser` dataclasses, and their field na
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,14 +28,14 @@ _SAMPLERS = ("policy", "openai", *_SCRIPTED_SAMPLERS)
 
 @dataclass
 class SelfTaughtConfig:
-    """The self-taught loop of design.md §1: sample N per item, keep correct ones by difficulty, SFT, repeat.
+    """The self-taught loop of MTSQL-R1 (arXiv 2510.12831): sample N per item, keep correct ones by difficulty, SFT, repeat.
 
     Parameters that control the model and the sampler:
         model_name_or_path, sampler, sampler_base_url, sampler_model, native_tools, few_shot
     Parameters that control sampling:
         num_samples, temperature, top_p, max_new_tokens, sampling_batch_size, sampling_seed
     Parameters that control the environment:
-        env_id, data_dir, split, max_steps_per_turn, max_items
+        env_id, data_dir, split, max_steps_per_turn, max_items, env_kwargs
     Parameters that control selection:
         max_easy_keep, max_other_keep, easy_hardness
     Parameters that control rounds and stages:
@@ -106,6 +107,13 @@ class SelfTaughtConfig:
     max_items: int | None = field(
         default=None, metadata={"help": "Use only the first max_items turns of the split (quick runs); None: all."}
     )
+    env_kwargs: dict[str, Any] | str | None = field(
+        default=None,
+        metadata={
+            "help": "Further gym.make keywords, e.g. {\"schema_sample_rows\": 0} for shorter prompts (a JSON object "
+            "on the command line); mode, history, split, data_dir and max_steps_per_turn are set by this config."
+        },
+    )
     # Parameters that control selection
     max_easy_keep: int = field(
         default=2, metadata={"help": "Trajectories kept per easy or always-solved item: the shortest (paper: 2)."}
@@ -167,6 +175,13 @@ class SelfTaughtConfig:
         if self.sampling_batch_size < 1:
             raise ValueError(f"sampling_batch_size must be at least 1, not {self.sampling_batch_size}")
         self.easy_hardness = [self.easy_hardness] if isinstance(self.easy_hardness, str) else list(self.easy_hardness)
+        if isinstance(self.env_kwargs, str):
+            self.env_kwargs = json.loads(self.env_kwargs) if self.env_kwargs.strip() else None
+        if self.env_kwargs is not None and not isinstance(self.env_kwargs, dict):
+            raise ValueError(f"env_kwargs must be a dict or a JSON object, not {type(self.env_kwargs).__name__}")
+        owned = {"mode", "history", "split", "data_dir", "max_steps_per_turn", "expose_gold"} & set(self.env_kwargs or {})
+        if owned:
+            raise ValueError(f"set {sorted(owned)} through their own fields, not env_kwargs")
 
     @property
     def scripted_sampler(self) -> bool:

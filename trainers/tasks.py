@@ -210,11 +210,17 @@ class TwoChoiceEnv(gym.Wrapper):
     ``reset(seed=..., options={"item": i})`` starts item ``i`` (without ``item``, one is drawn with a
     generator seeded by ``seed``); the observation is `TwoChoiceItem.observation`. ``step(reply)`` maps
     the reply with `parse_choice` and lets the wrapped environment score it; ``info`` adds ``item``,
-    ``choice`` (``"A"``, ``"B"`` or None) and ``gold_choice``. Every episode is one step long.
+    ``choice`` (``"A"``, ``"B"`` or None) and ``gold_choice``.
+
+    With ``steps=1`` (the default) an episode is one question. With ``steps=k`` it is k questions in a
+    row (the next one drawn from the generator, shown as the next observation) and the reward is
+    **delayed**: every step but the last earns 0 and the last earns the sum of the k scores. A trainer
+    then has to carry the final reward back to the replies that earned it (multi-turn credit assignment).
 
     Args:
         items: the items to play (default: ``two_choice_dataset(split, n, ...)``).
         split, n, data_dir, benchmark, seed: passed to `two_choice_dataset` when ``items`` is None.
+        steps: questions per episode (agent steps); the reward arrives at the last one.
     """
 
     def __init__(
@@ -226,9 +232,14 @@ class TwoChoiceEnv(gym.Wrapper):
         data_dir: str | None = "sample",
         benchmark: str = "cosql",
         seed: int = 0,
+        steps: int = 1,
     ) -> None:
+        if steps < 1:
+            raise ValueError(f"steps must be at least 1, not {steps}")
         env = _inner_env(split, data_dir, benchmark)
         super().__init__(env)
+        self.steps = steps
+        self._done_steps, self._held = 0, 0.0
         self.items = list(items) if items is not None else _build_items(env, n, seed)
         if not self.items:
             raise ValueError("TwoChoiceEnv needs at least one item")
@@ -244,6 +255,10 @@ class TwoChoiceEnv(gym.Wrapper):
             raise ValueError(f"unknown reset option(s) {sorted(options)}; TwoChoiceEnv takes 'item'")
         if not 0 <= index < len(self.items):
             raise ValueError(f"item must be in [0, {len(self.items)}), not {index}")
+        self._done_steps, self._held = 0, 0.0
+        return self._start(index, seed)
+
+    def _start(self, index: int, seed: int | None = None) -> tuple[str, dict[str, Any]]:
         item = self._item = self.items[index]
         _, info = self.env.reset(seed=seed, options={"dialogue_id": item.dialogue_id, "turn": item.turn})
         return item.observation, {**info, "item": index, "choice": None, "gold_choice": item.gold_choice}
@@ -256,7 +271,14 @@ class TwoChoiceEnv(gym.Wrapper):
         sent = Action("answer", sql=item.candidates[CHOICES.index(choice)]) if choice else action
         obs, reward, terminated, truncated, info = self.env.step(sent)
         info = {**info, "item": item.index, "choice": choice, "gold_choice": item.gold_choice}
-        return obs, float(reward), terminated, truncated, info
+        if self.steps == 1:
+            return obs, float(reward), terminated, truncated, info
+        self._done_steps += 1
+        self._held += float(reward)
+        if self._done_steps < self.steps:  # the next question; this one's score is held back
+            obs, _ = self._start(int(self._rng.integers(len(self.items))))
+            return obs, 0.0, False, False, {**info, "reward_components": {}, "turn_result": None}
+        return obs, self._held, True, False, {**info, "reward_components": {}}
 
 
 def score_choice(reply: str, item: TwoChoiceItem, env: TwoChoiceEnv) -> float:

@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 TRAIN_EXTRA = install_hint("train")
 #: The ``model_name_or_path`` that builds the tiny test model (same value as `mtsql_trainers.sft_config.TINY_MODEL`).
 TINY_MODEL = "mtsql-tiny"
+#: The ``model_name_or_path`` (GRPO) that builds the tiny model and teaches it the tool protocol on the run's
+#: first training rows (`mtsql_trainers.sft.tiny_warm_start`): a start that makes real tool calls.
+TINY_WARM_MODEL = "mtsql-tiny-warm"
 
 
 @dataclass(frozen=True)
@@ -167,31 +170,66 @@ def _group_own_fields_first(parser: argparse.ArgumentParser, configs: tuple[type
 
 
 def _resolve_tiny_model(config: Any) -> None:
-    """Replace ``model_name_or_path: mtsql-tiny`` by a freshly built tiny model (GRPO, PPO; SFT does its own)."""
-    if getattr(config, "model_name_or_path", None) != TINY_MODEL or hasattr(config, "run_dir"):
+    """Replace ``model_name_or_path: mtsql-tiny`` by a freshly built tiny model (GRPO, PPO; SFT does its own),
+    and ``mtsql-tiny-warm`` (GRPO) by the tiny model after a warm start on the run's training rows."""
+    name = getattr(config, "model_name_or_path", None)
+    if name not in (TINY_MODEL, TINY_WARM_MODEL) or hasattr(config, "run_dir"):
+        return
+    root = Path(getattr(config, "output_dir", None) or ".")
+    if name == TINY_WARM_MODEL:
+        if not hasattr(config, "env_make_kwargs"):
+            raise SystemExit(f"{TINY_WARM_MODEL} is a GRPO start (native tool calls); use {TINY_MODEL} here")
+        from mtsql_trainers.sft import tiny_warm_start
+
+        folder = tiny_warm_start(
+            root / "warm_start",
+            data_dir=config.data_dir,
+            split=config.split,
+            max_items=config.max_rows or 2,
+            env_kwargs=config.env_kwargs,
+            seed=config.seed,
+        )
+        config.model_name_or_path = str(folder)
         return
     from mtsql_agents.tiny import build_tiny_model
 
-    folder = Path(getattr(config, "output_dir", None) or ".") / "tiny_model"
+    folder = root / "tiny_model"
     if not (folder / "config.json").exists():
         build_tiny_model(folder)
     config.model_name_or_path = str(folder)
 
 
 def summarize_result(result: Any) -> dict[str, Any]:
-    """A short JSON-able view of a trainer's result: where it saved, and its last logged numbers."""
-    summary: dict[str, Any] = {"output_dir": getattr(result, "output_dir", None)}
-    if getattr(result, "model_dir", None):
-        summary["model_dir"] = result.model_dir
+    """A short JSON-able view of a trainer's result: what it did (`summary()`), where it saved, its last log."""
+    summary: dict[str, Any] = {"output_dir": getattr(result, "output_dir", None), **result.summary()}
     for name in ("rounds", "buckets"):
         value = getattr(result, name, None)
         if value:
             summary[name] = len(value)
-    history = getattr(result, "history", None) or getattr(result, "log_history", None) or getattr(result, "metrics", None)
+    history = getattr(result, "history", None) or getattr(result, "log_history", None)
     if isinstance(history, list) and history:
-        last = {k: v for k, v in history[-1].items() if isinstance(v, (int, float, str))}
-        summary["last_log"] = last
+        summary["last_log"] = {k: v for k, v in history[-1].items() if isinstance(v, (int, float, str))}
     return summary
+
+
+def _number(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
+
+
+def summary_lines(name: str, summary: dict[str, Any]) -> list[str]:
+    """The summary in three lines a person reads: what ran, how reward (and loss) moved, where the model is."""
+    head = (
+        f"mtsql train {name}: {summary['optimizer_steps']} optimiser steps, {summary['rollouts']} episodes, "
+        f"{summary['tool_calls']} tool calls, {summary['env_steps']} env steps"
+    )
+    lines = [head]
+    trend = f"mean reward {_number(summary['reward_first'])} -> {_number(summary['reward_last'])} (first -> last)"
+    if "loss_first" in summary:
+        trend += f", loss {_number(summary['loss_first'])} -> {_number(summary['loss_last'])}"
+    lines.append(f"  {trend}, mean grad norm {_number(summary['grad_norm_mean'])}")
+    where = summary["model_dir"]
+    lines.append(f"  model saved to {where}" if where else "  model not saved (saving is off)")
+    return lines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -204,5 +242,7 @@ def run(args: argparse.Namespace) -> int:
         _resolve_tiny_model(config)
     logger.info("mtsql train %s: %s", name, ", ".join(type(c).__name__ for c in parsed))
     result = entry(*parsed)
-    print(json.dumps(summarize_result(result), indent=2, default=str))
+    summary = summarize_result(result)
+    print("\n".join(summary_lines(name, summary)))
+    print(json.dumps(summary, indent=2, default=str))
     return 0

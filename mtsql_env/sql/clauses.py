@@ -1,6 +1,6 @@
 """Clause-level F1, the score behind MTSQL-R1's R_gen and R_coherence process rewards.
 
-Definition (design.md §1): for each clause either query has (``CLAUSES``), score 1 if the two clauses
+Definition (MTSQL-R1, arXiv 2510.12831): for each clause either query has (``CLAUSES``), score 1 if the two clauses
 are identical after parsing, else 0; average over those clauses. "Identical after parsing" means equal
 canonical text (``parsing.canonical_clauses``): spelling, case, aliases and order-free parts do not
 count, values do.

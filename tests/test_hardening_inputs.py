@@ -234,8 +234,11 @@ def test_data_dir_var_with_the_other_benchmark_only_gives_no_sample(
         load_dataset("sparc", fallback_to_sample=True)
 
 
-def test_sample_fallback_only_when_nothing_is_configured(isolated: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_sample_fallback_only_when_nothing_is_configured(
+    isolated: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (isolated / "evaluation").mkdir(parents=True)  # the cache exists (the gold cache lives there) but is empty
+    monkeypatch.setattr(datasets, "_fallback_warned", False)  # it warns once per process
     with caplog.at_level("WARNING", logger="mtsql_env.datasets"):
         dataset = load_dataset("cosql", fallback_to_sample=True)
     assert dataset.is_sample and "bundled sample" in caplog.text

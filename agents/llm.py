@@ -73,9 +73,7 @@ __all__ = [
 ]
 
 #: Appended to the system prompt in native tool mode.
-NATIVE_TOOLS_NOTE = (
-    "Use the provided tools (propose, execute, verify, correct, answer) for actions: call exactly one tool per reply."
-)
+NATIVE_TOOLS_NOTE = "Use the provided tools (propose, execute, verify, correct, answer) for actions: call exactly one tool per reply."
 #: Feedback for tool calls after the first in one reply (the environment runs only the first).
 NOT_RUN_FEEDBACK = "Not run: only the first action of a reply is taken."
 
@@ -94,11 +92,17 @@ Table singer(singer_id number PRIMARY KEY, name text, country text, age number)
 ## Question (turn 1 of 2)
 How many singers are older than 40?"""
 _EXAMPLE_STEPS: tuple[tuple[Action, str], ...] = (
-    (Action("propose", sql="SELECT count(*) FROM singer WHERE age > 40"), "Candidate set. Execute it with <execute/>."),
+    (
+        Action("propose", sql="SELECT count(*) FROM singer WHERE age > 40"),
+        "Candidate set. Execute it with <execute/>.",
+    ),
     (Action("execute"), "Execution ok: count(*)\n3\n(1 rows)"),
     (Action("verify", target="execution", verdict="pass"), "Verdict on execution (ok): pass."),
     (Action("answer"), "Answer committed.\n## Question (turn 2 of 2)\nWhat are their names?"),
-    (Action("propose", sql="SELECT name FROM singer WHERE age > 40"), "Candidate set. Execute it with <execute/>."),
+    (
+        Action("propose", sql="SELECT name FROM singer WHERE age > 40"),
+        "Candidate set. Execute it with <execute/>.",
+    ),
     (Action("execute"), "Execution ok: name\nJoe Sharp\nRose White\nJohn Nizinik\n(3 rows)"),
     (
         Action("verify", target="memory", verdict="pass"),
@@ -126,7 +130,11 @@ def split_first_observation(observation: str) -> tuple[str | None, str]:
 
 def _tool_call_message(action: Action, call_id: str) -> dict[str, Any]:
     call = action.to_tool_call()
-    return {"id": call_id, "type": "function", "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])}}
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": call["name"], "arguments": json.dumps(call["arguments"])},
+    }
 
 
 def few_shot_messages(*, native_tools: bool = False) -> list[Message]:
@@ -135,9 +143,13 @@ def few_shot_messages(*, native_tools: bool = False) -> list[Message]:
     for step, (action, feedback) in enumerate(_EXAMPLE_STEPS):
         if native_tools:
             call_id = f"example_{step}"
-            messages.append({"role": "assistant", "content": "", "tool_calls": [_tool_call_message(action, call_id)]})
+            messages.append(
+                {"role": "assistant", "content": "", "tool_calls": [_tool_call_message(action, call_id)]}
+            )
             if feedback:
-                messages.append({"role": "tool", "tool_call_id": call_id, "name": action.kind.value, "content": feedback})
+                messages.append(
+                    {"role": "tool", "tool_call_id": call_id, "name": action.kind.value, "content": feedback}
+                )
         else:
             messages.append({"role": "assistant", "content": action.to_text()})
             if feedback:
@@ -203,7 +215,9 @@ class AgentStep:
 class _Episode:
     messages: list[Message]
     awaiting_feedback: bool = False  # the last message is the model's reply
-    tool_calls: list[tuple[str, str]] = field(default_factory=list)  # (id, name) of structured calls in that reply
+    tool_calls: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (id, name) of structured calls in that reply
 
 
 class LLMAgent(Agent):
@@ -233,13 +247,21 @@ class LLMAgent(Agent):
         self.backend = backend
         self.generation_config = generation_config or GenerationConfig()
         if self.generation_config.n != 1:
-            raise ValueError(f"LLMAgent acts on one reply per step; set generation_config.n=1, not {self.generation_config.n}")
+            raise ValueError(
+                f"LLMAgent acts on one reply per step; set generation_config.n=1, not {self.generation_config.n}"
+            )
         self.few_shot = few_shot
         self.native_tools = native_tools
         self.system_prompt = system_prompt
         self.name = name or f"llm-{getattr(backend, 'name', type(backend).__name__)}"
         self.last_generations: list[AgentStep] = []
-        self.stats: dict[str, float] = {"calls": 0, "steps": 0, "prompt_tokens": 0, "completion_tokens": 0, "generate_s": 0.0}
+        self.stats: dict[str, float] = {
+            "calls": 0,
+            "steps": 0,
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "generate_s": 0.0,
+        }
         self._episodes: dict[int, _Episode] = {}
         self._calls = 0
 
@@ -248,7 +270,10 @@ class LLMAgent(Agent):
     def reset(self, observation: str, info: dict[str, Any] | None = None, *, slot: int = 0) -> None:
         """Start the episode of ``slot`` from its first observation."""
         messages = build_initial_messages(
-            observation, system_prompt=self.system_prompt, few_shot=self.few_shot, native_tools=self.native_tools
+            observation,
+            system_prompt=self.system_prompt,
+            few_shot=self.few_shot,
+            native_tools=self.native_tools,
         )
         self._episodes[slot] = _Episode(messages)
 
@@ -273,7 +298,9 @@ class LLMAgent(Agent):
             raise ValueError(f"{len(observations)} observations for {len(slots)} slots")
         for slot, observation in zip(slots, observations):
             if slot not in self._episodes:
-                raise RuntimeError(f"slot {slot} has no episode; call reset(observation, info, slot={slot}) first")
+                raise RuntimeError(
+                    f"slot {slot} has no episode; call reset(observation, info, slot={slot}) first"
+                )
             self._add_feedback(self._episodes[slot], observation)
         conversations = [self._episodes[slot].messages for slot in slots]
         tools = list(TOOL_SCHEMAS) if self.native_tools else None
@@ -281,7 +308,9 @@ class LLMAgent(Agent):
         generations = self.backend.generate(conversations, self.generation_config, tools=tools)
         latency = time.perf_counter() - start
         if len(generations) != len(slots):
-            raise RuntimeError(f"backend {self.name} returned {len(generations)} generations for {len(slots)} conversations")
+            raise RuntimeError(
+                f"backend {self.name} returned {len(generations)} generations for {len(slots)} conversations"
+            )
         self._calls += 1
         actions, steps = [], []
         for slot, generation in zip(slots, generations):
@@ -307,7 +336,9 @@ class LLMAgent(Agent):
             return  # the first observation, already in the messages
         for k, (call_id, name) in enumerate(episode.tool_calls):
             content = observation if k == 0 else NOT_RUN_FEEDBACK
-            episode.messages.append({"role": "tool", "tool_call_id": call_id, "name": name, "content": content})
+            episode.messages.append(
+                {"role": "tool", "tool_call_id": call_id, "name": name, "content": content}
+            )
         if not episode.tool_calls:
             episode.messages.append({"role": "user", "content": observation})
         episode.awaiting_feedback = False
@@ -333,4 +364,6 @@ class LLMAgent(Agent):
             actions = parse_actions(action_text)
         except ActionParseError as err:
             return AgentStep(slot, generation, action_text, None, str(err), 0, latency, batch)
-        return AgentStep(slot, generation, action_text, actions[0].to_tool_call(), None, len(actions), latency, batch)
+        return AgentStep(
+            slot, generation, action_text, actions[0].to_tool_call(), None, len(actions), latency, batch
+        )

@@ -155,7 +155,9 @@ def format_bench_table(summaries: Mapping[str, Mapping[str, Any]]) -> str:
     header = "agent".ljust(width) + "".join(title.rjust(13) for _, title, _ in columns)
     lines = [header, "-" * len(header)]
     for name, summary in summaries.items():
-        lines.append(name.ljust(width) + "".join(fmt.format(summary[key]).rjust(13) for key, _, fmt in columns))
+        lines.append(
+            name.ljust(width) + "".join(fmt.format(summary[key]).rjust(13) for key, _, fmt in columns)
+        )
     return "\n".join(lines)
 
 
@@ -165,7 +167,9 @@ def format_components_table(summaries: Mapping[str, Mapping[str, Any]]) -> str:
     header = "agent".ljust(width) + "".join(c.rjust(15) for c in COMPONENTS)
     lines = [header, "-" * len(header)]
     for name, summary in summaries.items():
-        lines.append(name.ljust(width) + "".join(f"{summary['reward_' + c]:.3f}".rjust(15) for c in COMPONENTS))
+        lines.append(
+            name.ljust(width) + "".join(f"{summary['reward_' + c]:.3f}".rjust(15) for c in COMPONENTS)
+        )
     return "\n".join(lines)
 
 
@@ -179,7 +183,9 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}"
 
 
-def _bucket_table(agents: Mapping[str, Mapping[str, Any]], key: str, buckets: Sequence[str], label: str) -> str:
+def _bucket_table(
+    agents: Mapping[str, Mapping[str, Any]], key: str, buckets: Sequence[str], label: str
+) -> str:
     names = list(agents)
     header = [label, "count", *(f"{name} EX" for name in names), *(f"{name} EM" for name in names)]
     rows = []
@@ -219,18 +225,31 @@ def render_report(result: Mapping[str, Any], plots: Mapping[str, str] | None = N
     for name, entry in agents.items():
         s = entry["summary"]
         rows.append(
-            [f"`{name}`", *(fmt.format(s[key]) for key, _, fmt in HEADLINE), str(s["prompt_tokens"]), str(s["gold_errors"])]
+            [
+                f"`{name}`",
+                *(fmt.format(s[key]) for key, _, fmt in HEADLINE),
+                str(s["prompt_tokens"]),
+                str(s["gold_errors"]),
+            ]
         )
     lines += [_md_table(header, rows), ""]
     ceiling = _reward_ceiling_note(env_kwargs.get("reward", "process"), data["dialogues"], data["turns"])
     if ceiling:
         lines += [ceiling, ""]
-    lines += ["## Accuracy by hardness (%)", "", _bucket_table(agents, "by_hardness", (*HARDNESS_LEVELS, "all"), "hardness"), ""]
+    lines += [
+        "## Accuracy by hardness (%)",
+        "",
+        _bucket_table(agents, "by_hardness", (*HARDNESS_LEVELS, "all"), "hardness"),
+        "",
+    ]
     lines += ["## Accuracy by turn (%)", "", _bucket_table(agents, "by_turn", TURN_BUCKETS, "turn"), ""]
     if plots:
         lines += ["## Plots", ""] + [f"![{title}]({path})" for title, path in plots.items()] + [""]
     lines += ["## Mean reward per turn by component", ""]
-    rows = [[f"`{name}`", *(f"{entry['summary'][f'reward_{c}']:.3f}" for c in COMPONENTS)] for name, entry in agents.items()]
+    rows = [
+        [f"`{name}`", *(f"{entry['summary'][f'reward_{c}']:.3f}" for c in COMPONENTS)]
+        for name, entry in agents.items()
+    ]
     lines += [_md_table(["agent", *COMPONENTS], rows), ""]
     lines += ["## Run statistics", ""]
     header = ["agent", "turns", "steps/turn", "corrections", "format errors", "forced answers",
@@ -277,7 +296,13 @@ def _reward_ceiling_note(reward: Any, dialogues: int, turns: int) -> str:
         return ""
     if not weights.coherence or not turns:
         return ""
-    best = weights.exec_match + weights.exact_match + weights.exec_verify + weights.coherence + weights.generation
+    best = (
+        weights.exec_match
+        + weights.exact_match
+        + weights.exec_verify
+        + weights.coherence
+        + weights.generation
+    )
     ceiling = best - weights.coherence * dialogues / turns
     return (
         f"reward/turn is at most {ceiling:.3f} here, not {best:g}: a dialogue's first turn has no earlier turn to "
@@ -330,7 +355,12 @@ def accuracy_figure(result: Mapping[str, Any], key: str, buckets: Sequence[str],
         for k, (name, entry) in enumerate(agents.items()):
             raw = [entry["summary"][key][b][metric] for b in buckets]
             values = [100 * (v or 0.0) for v in raw]
-            bars = ax.bar([i + (k - (len(agents) - 1) / 2) * width for i in range(len(buckets))], values, width, label=name)
+            bars = ax.bar(
+                [i + (k - (len(agents) - 1) / 2) * width for i in range(len(buckets))],
+                values,
+                width,
+                label=name,
+            )
             labels = ["–" if v is None else f"{100 * v:.0f}" for v in raw]
             ax.bar_label(bars, labels=labels, padding=1, fontsize="x-small")
         ax.set_xticks(range(len(buckets)))

@@ -123,7 +123,15 @@ def run_episode(
         if recorder is not None:
             env_time = time.perf_counter() - acted
             recorder.on_step(
-                agent, action, observation, reward, terminated, truncated, info, agent_time_s=acted - start, env_time_s=env_time
+                agent,
+                action,
+                observation,
+                reward,
+                terminated,
+                truncated,
+                info,
+                agent_time_s=acted - start,
+                env_time_s=env_time,
             )
         record = tracker.update(info, truncated)
         if record is not None:

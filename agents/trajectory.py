@@ -24,12 +24,11 @@ import json
 import logging
 import math
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import time
 
 import gymnasium as gym
 
@@ -178,7 +177,9 @@ class Trajectory:
         known = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         step_fields = {f.name for f in fields(StepRecord)}
-        values["steps"] = [StepRecord(**{k: v for k, v in s.items() if k in step_fields}) for s in data["steps"]]
+        values["steps"] = [
+            StepRecord(**{k: v for k, v in s.items() if k in step_fields}) for s in data["steps"]
+        ]
         return cls(**values)
 
 
@@ -209,7 +210,9 @@ def _jsonable(value: Any) -> Any:
 def _typed_action(action: Any) -> dict[str, Any] | None:
     """``{kind, sql, target, verdict}`` for a typed action; None when it must be replayed as text."""
     if isinstance(action, Action):
-        return {name: getattr(getattr(action, name), "value", getattr(action, name)) for name in _ACTION_FIELDS}
+        return {
+            name: getattr(getattr(action, name), "value", getattr(action, name)) for name in _ACTION_FIELDS
+        }
     if isinstance(action, Mapping) and set(action) <= set(_ACTION_FIELDS):
         typed = {name: getattr(action.get(name), "value", action.get(name)) for name in _ACTION_FIELDS}
         if all(v is None or isinstance(v, str) for v in typed.values()):
@@ -377,10 +380,14 @@ class RecordEpisodes(gym.Wrapper):
         self.slot = slot
         self._last_return = time.perf_counter()
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         recorded_options = dict(options) if options else None  # the env may consume the dict
         observation, info = self.env.reset(seed=seed, options=options)
-        self.recorder.on_reset(self.env, self.agent, observation, info, seed=seed, options=recorded_options, slot=self.slot)
+        self.recorder.on_reset(
+            self.env, self.agent, observation, info, seed=seed, options=recorded_options, slot=self.slot
+        )
         self._last_return = time.perf_counter()
         return observation, info
 
@@ -400,7 +407,9 @@ class RecordEpisodes(gym.Wrapper):
 # --- files --------------------------------------------------------------------------------------------
 
 
-def save_trajectories(path: str | os.PathLike[str], trajectories: Iterable[Trajectory], *, append: bool = False) -> Path:
+def save_trajectories(
+    path: str | os.PathLike[str], trajectories: Iterable[Trajectory], *, append: bool = False
+) -> Path:
     """Write trajectories as JSONL, one episode per line; return the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -439,7 +448,9 @@ def dataset_row(trajectory: Trajectory) -> dict[str, Any]:
     return row
 
 
-def load_trajectory_dataset(paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> datasets.Dataset:
+def load_trajectory_dataset(
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+) -> datasets.Dataset:
     """Load one or more JSONL trajectory files as a Hugging Face `datasets.Dataset` (one row per episode).
 
     Columns: every `Trajectory` field, ``totals`` (reward, steps, format errors, corrections, tokens,
@@ -499,8 +510,12 @@ def replay(trajectory: Trajectory, env: gym.Env | None = None, *, atol: float = 
     try:
         _, info = env.reset(seed=trajectory.seed, options=trajectory.options)
         if info["dialogue_id"] != trajectory.dialogue_id:
-            mismatches.append(f"reset gave dialogue {info['dialogue_id']!r}, recorded {trajectory.dialogue_id!r}")
-            return ReplayResult(trajectory.dialogue_id, rewards, [s.reward for s in trajectory.steps], mismatches)
+            mismatches.append(
+                f"reset gave dialogue {info['dialogue_id']!r}, recorded {trajectory.dialogue_id!r}"
+            )
+            return ReplayResult(
+                trajectory.dialogue_id, rewards, [s.reward for s in trajectory.steps], mismatches
+            )
         for number, step in enumerate(trajectory.steps):
             _, reward, terminated, truncated, info = env.step(step.env_action())
             rewards.append(float(reward))
@@ -509,12 +524,16 @@ def replay(trajectory: Trajectory, env: gym.Env | None = None, *, atol: float = 
                 mismatches.append(f"{where}: reward {reward!r}, recorded {step.reward!r}")
             for name, value in step.reward_components.items():
                 if not _close(info["reward_components"].get(name, 0.0), value, atol):
-                    mismatches.append(f"{where}: {name} {info['reward_components'].get(name)!r}, recorded {value!r}")
+                    mismatches.append(
+                        f"{where}: {name} {info['reward_components'].get(name)!r}, recorded {value!r}"
+                    )
             replayed_result = _jsonable(info["turn_result"]) if info["turn_result"] else None
             if replayed_result != step.turn_result:
                 mismatches.append(f"{where}: turn result {replayed_result!r}, recorded {step.turn_result!r}")
             if (bool(terminated), bool(truncated)) != (step.terminated, step.truncated):
-                mismatches.append(f"{where}: ended {(terminated, truncated)}, recorded {(step.terminated, step.truncated)}")
+                mismatches.append(
+                    f"{where}: ended {(terminated, truncated)}, recorded {(step.terminated, step.truncated)}"
+                )
     finally:
         if own:
             env.close()

@@ -97,7 +97,9 @@ class _PerSlotAgents:
     def reset(self, observation: str, info: dict[str, Any], *, slot: int) -> None:
         self.copies[slot].reset(observation, info)
 
-    def act_batch(self, observations: list[str], infos: list[dict[str, Any]], *, slots: list[int]) -> list[ActionLike]:
+    def act_batch(
+        self, observations: list[str], infos: list[dict[str, Any]], *, slots: list[int]
+    ) -> list[ActionLike]:
         return [self.copies[s].act(o, i) for s, o, i in zip(slots, observations, infos)]
 
 
@@ -177,5 +179,12 @@ def run_vector(
     turns = [record for index in sorted(turns_by_episode) for record in turns_by_episode[index]]
     result = RunResult(getattr(agent, "name", "agent"), turns, time.perf_counter() - start_time)
     result.summary = summarize(turns)
-    logger.info("%s: %d episodes on %d sub-envs, %d turns in %.2fs", result.agent, count, num_envs, len(turns), result.wall_time_s)
+    logger.info(
+        "%s: %d episodes on %d sub-envs, %d turns in %.2fs",
+        result.agent,
+        count,
+        num_envs,
+        len(turns),
+        result.wall_time_s,
+    )
     return result

@@ -19,9 +19,9 @@ import random
 import time
 
 import gymnasium as gym
-from mtsql_agents.scripted import _drop_filter, _typo_column
 
 import mtsql_env  # noqa: F401 - registers the ids
+from mtsql_agents.scripted import _drop_filter, _typo_column
 from mtsql_env.parallel import EnvStepPool
 from mtsql_env.sql import parse
 

@@ -118,8 +118,9 @@ def bench_oracle_vs_evaluate(data_dir: str, repeat: int = 3) -> None:
     env_s = _best_cold(through_env, repeat, new_env)
     eval_s = _best_cold(evaluate, repeat, new_evaluator)
     raw_s = _best_cold(raw_sqlite, repeat)
-    with mock.patch.object(MTSQLEnv, "_gen", lambda self, sql: 1.0), mock.patch.object(
-        DialogueMemory, "check", lambda self, *args: "Memory check skipped."
+    with (
+        mock.patch.object(MTSQLEnv, "_gen", lambda self, sql: 1.0),
+        mock.patch.object(DialogueMemory, "check", lambda self, *args: "Memory check skipped."),
     ):
         stubbed_s = _best_cold(through_env, repeat, new_env)
     cache_clear()
@@ -134,21 +135,31 @@ def bench_oracle_vs_evaluate(data_dir: str, repeat: int = 3) -> None:
     )
     s = results["env"].summary
     print(f"(a) oracle through the env vs scoring the same gold (best of {repeat} cold runs each)")
-    print(f"    dialogues {s['dialogues']}, turns {s['turns']} (gold errors {s['gold_errors']}), EX {s['EX']:.3f}, EM {s['EM']:.3f}")
+    print(
+        f"    dialogues {s['dialogues']}, turns {s['turns']} (gold errors {s['gold_errors']}), EX {s['EX']:.3f}, EM {s['EM']:.3f}"
+    )
     print(f"    env (oracle, process preset): {env_s:.3f} s")
-    print(f"    evaluate (gold vs gold, all): {eval_s:.3f} s   ({results['evaluate'].summary['by_level']['all']['count']} turns)")
+    print(
+        f"    evaluate (gold vs gold, all): {eval_s:.3f} s   ({results['evaluate'].summary['by_level']['all']['count']} turns)"
+    )
     print(f"    raw sqlite3 loop (floor):     {raw_s:.3f} s")
     print(f"    ratio env / evaluate = {env_s / eval_s:.2f}x (target <= 1.5x)")
-    print(f"    env with the sqlglot work stubbed out (clause F1 = 1, no memory report): {stubbed_s:.3f} s = {stubbed_s / eval_s:.2f}x")
+    print(
+        f"    env with the sqlglot work stubbed out (clause F1 = 1, no memory report): {stubbed_s:.3f} s = {stubbed_s / eval_s:.2f}x"
+    )
     total = parts.pop("total")
     print(f"    where one env run's {total:.3f} s go (timing wrappers add a little):")
     for part, seconds in parts.items():
         print(f"      {part:40s} {seconds:.3f} s")
-    print(f"      {'the rest: steps, actions, observations, info, agent':40s} {total - sum(parts.values()):.3f} s")
+    print(
+        f"      {'the rest: steps, actions, observations, info, agent':40s} {total - sum(parts.values()):.3f} s"
+    )
 
 
 # A different bound each step, so the env's result cache cannot answer it.
-_HEAVY_QUERY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {}) SELECT count(*) FROM c"
+_HEAVY_QUERY = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {}) SELECT count(*) FROM c"
+)
 
 
 def _oracle_steps_per_second(envs, episodes: int) -> float:
@@ -193,7 +204,9 @@ def _machine_parallelism(n: int = 5_000_000) -> float:
 
 
 def bench_async(data_dir: str, episodes: int = 600) -> None:
-    kwargs = dict(data_dir=data_dir, skip_missing_databases=True, mode="turn", reward="process", expose_gold=True)
+    kwargs = dict(
+        data_dir=data_dir, skip_missing_databases=True, mode="turn", reward="process", expose_gold=True
+    )
     heavy = dict(kwargs, max_steps_per_turn=100_000)
     rows = []
     for name, measure, env_kwargs, amount in (
@@ -208,17 +221,27 @@ def bench_async(data_dir: str, episodes: int = 600) -> None:
         rows.append((name, measure(single, amount), measure(double, amount)))
         single.close()
         double.close()
-    print(f"(b) vector env throughput on real CoSQL dev ({os.cpu_count()} cores); target: 2 async workers >= 1.7x of 1 env")
-    print(f"    this machine runs two CPU-bound processes {_machine_parallelism():.2f}x as fast as one (the ceiling)")
+    print(
+        f"(b) vector env throughput on real CoSQL dev ({os.cpu_count()} cores); target: 2 async workers >= 1.7x of 1 env"
+    )
+    print(
+        f"    this machine runs two CPU-bound processes {_machine_parallelism():.2f}x as fast as one (the ceiling)"
+    )
     for name, one, two in rows:
-        print(f"    {name:32s} 1 env {one:8.0f} steps/s, 2 async workers {two:8.0f} steps/s, ratio {two / one:.2f}x")
+        print(
+            f"    {name:32s} 1 env {one:8.0f} steps/s, 2 async workers {two:8.0f} steps/s, ratio {two / one:.2f}x"
+        )
     print("    the vector env's own cost (main process wall time):")
     for mode, num_envs in (("sync", 1), ("async", 2)):
         step_us, reset_us = _vector_overhead_us(mode, num_envs, dict(kwargs, max_steps_per_turn=100_000))
-        print(f"      {mode} with {num_envs}: a batched step of cheap actions {step_us:5.0f} us, a masked reset {reset_us:5.0f} us")
+        print(
+            f"      {mode} with {num_envs}: a batched step of cheap actions {step_us:5.0f} us, a masked reset {reset_us:5.0f} us"
+        )
 
 
-def _vector_overhead_us(mode: str, num_envs: int, env_kwargs: dict, repeat: int = 1000) -> tuple[float, float]:
+def _vector_overhead_us(
+    mode: str, num_envs: int, env_kwargs: dict, repeat: int = 1000
+) -> tuple[float, float]:
     """Microseconds per batched step whose actions cost the env almost nothing, and per one-slot reset."""
     import numpy as np
 
@@ -228,7 +251,10 @@ def _vector_overhead_us(mode: str, num_envs: int, env_kwargs: dict, repeat: int 
     mask = np.zeros(num_envs, dtype=np.bool_)
     mask[0] = True
     timings = []
-    for call in (lambda i: envs.step(cheap), lambda i: envs.reset(options={"reset_mask": mask, "index": i % 500})):
+    for call in (
+        lambda i: envs.step(cheap),
+        lambda i: envs.reset(options={"reset_mask": mask, "index": i % 500}),
+    ):
         for i in range(repeat // 10):  # warm-up
             call(i)
         start = time.perf_counter()
@@ -266,9 +292,14 @@ def _memory_curve(fresh_sql: bool, checkpoints: tuple[int, ...]) -> dict[int, fl
 def bench_memory(episodes: int = 10_000) -> None:
     import multiprocessing
 
-    print(f"(c) resident memory over episodes (sample data, turn mode); target: growth from 100 to {episodes} <= +10%")
+    print(
+        f"(c) resident memory over episodes (sample data, turn mode); target: growth from 100 to {episodes} <= +10%"
+    )
     checkpoints = (100, episodes // 2, episodes)
-    for name, fresh_sql in (("oracle (the same SQL again and again)", False), ("fresh SQL every episode", True)):
+    for name, fresh_sql in (
+        ("oracle (the same SQL again and again)", False),
+        ("fresh SQL every episode", True),
+    ):
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             rss = pool.apply(_memory_curve, (fresh_sql, checkpoints))
         first, middle, last = (rss[i] for i in checkpoints)
@@ -279,11 +310,15 @@ def bench_memory(episodes: int = 10_000) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     default = os.environ.get("MTSQL_DATA_DIR") or str(Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--data-dir", default=default)
     parser.add_argument("--only", default="a,b,c")
-    parser.add_argument("--memory-episodes", type=int, default=10_000, help="episodes of (c); its target is at 10,000")
+    parser.add_argument(
+        "--memory-episodes", type=int, default=10_000, help="episodes of (c); its target is at 10,000"
+    )
     args = parser.parse_args()
     parts = set(args.only.split(","))
     if "a" in parts:

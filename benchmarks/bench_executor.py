@@ -56,12 +56,16 @@ def bench_count(db: str, n: int, repeat: int) -> None:
             ex.execute(db, sql)
 
     t_raw, t_ex = _best_of(raw, repeat), _best_of(wrapped, repeat)
-    print(f"{n} x {sql!r}: raw sqlite3 {t_raw * 1e3:.2f} ms, executor {t_ex * 1e3:.2f} ms, "
-          f"overhead {(t_ex - t_raw) / n * 1e6:.2f} us/call")
+    print(
+        f"{n} x {sql!r}: raw sqlite3 {t_raw * 1e3:.2f} ms, executor {t_ex * 1e3:.2f} ms, "
+        f"overhead {(t_ex - t_raw) / n * 1e6:.2f} us/call"
+    )
     fast = SQLiteExecutor(ExecutorConfig(check_file_changes=False))
     fast.execute(db, sql)
     t_fast = _best_of(lambda: [fast.execute(db, sql) for _ in range(n)], repeat)
-    print(f"  with check_file_changes=False: {t_fast * 1e3:.2f} ms, overhead {(t_fast - t_raw) / n * 1e6:.2f} us/call")
+    print(
+        f"  with check_file_changes=False: {t_fast * 1e3:.2f} ms, overhead {(t_fast - t_raw) / n * 1e6:.2f} us/call"
+    )
 
 
 def bench_gold(data_dir: Path, repeat: int) -> None:
@@ -102,8 +106,10 @@ def bench_gold(data_dir: Path, repeat: int) -> None:
         got = ex.execute(path, sql)
         mismatches += (list(got.rows) if got.ok else None) != expected
     t_raw, t_ex = _best_of(raw, repeat), _best_of(wrapped, repeat)
-    print(f"{len(items)} CoSQL dev gold queries: raw sqlite3 {t_raw * 1e3:.1f} ms, executor {t_ex * 1e3:.1f} ms, "
-          f"overhead {(t_ex - t_raw) / len(items) * 1e6:.2f} us/query, result mismatches: {mismatches}")
+    print(
+        f"{len(items)} CoSQL dev gold queries: raw sqlite3 {t_raw * 1e3:.1f} ms, executor {t_ex * 1e3:.1f} ms, "
+        f"overhead {(t_ex - t_raw) / len(items) * 1e6:.2f} us/query, result mismatches: {mismatches}"
+    )
 
 
 def bench_deadline(repeat: int, threads: int) -> None:
@@ -149,10 +155,16 @@ def bench_deadline(repeat: int, threads: int) -> None:
             alone[name] = min(alone[name], _best_of(fn, 1))
             together[name] = min(together[name], _best_of(lambda fn=fn: concurrently(fn), 1))
     base, base_together = alone["no deadline"], together["no deadline"]
-    print("CPU-bound CTE, alone: " + ", ".join(
-        f"{name} {t * 1e3:.0f} ms ({(t / base - 1) * 100:+.1f}%)" for name, t in alone.items()))
-    print(f"CPU-bound CTE, {threads} threads at once: " + ", ".join(
-        f"{name} {t * 1e3:.0f} ms ({(t / base_together - 1) * 100:+.1f}%)" for name, t in together.items()))
+    print(
+        "CPU-bound CTE, alone: "
+        + ", ".join(f"{name} {t * 1e3:.0f} ms ({(t / base - 1) * 100:+.1f}%)" for name, t in alone.items())
+    )
+    print(
+        f"CPU-bound CTE, {threads} threads at once: "
+        + ", ".join(
+            f"{name} {t * 1e3:.0f} ms ({(t / base_together - 1) * 100:+.1f}%)" for name, t in together.items()
+        )
+    )
     executor.close()
 
 

@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
-from mtsql_agents import OracleAgent, RewardFarmingAgent, run_agent
 
 import mtsql_env  # noqa: F401 - registers the env ids
+from mtsql_agents import OracleAgent, RewardFarmingAgent, run_agent
 from mtsql_env.executor import ExecutorConfig
 from mtsql_env.rewards import PRESETS
 

@@ -61,7 +61,9 @@ def main() -> None:
             from mtsql_agents.tiny import build_tiny_model
 
             model = str(build_tiny_model(tmp))
-        agent = LLMAgent(TransformersBackend(model, dtype="float32"), GenerationConfig(max_new_tokens=args.max_new_tokens))
+        agent = LLMAgent(
+            TransformersBackend(model, dtype="float32"), GenerationConfig(max_new_tokens=args.max_new_tokens)
+        )
         envs = gym.make_vec(
             "MTSQL-CoSQL-v0",
             num_envs=args.num_envs,
@@ -91,10 +93,14 @@ def main() -> None:
 
     print(f"model: {args.model or 'tiny (mtsql_agents.tiny)'}; {args.episodes} dialogues of {args.data_dir} on "
           f"{args.num_envs} sub-envs; {len(result.turns)} turns; max {args.max_new_tokens} new tokens per reply")  # fmt: skip
-    print(f"{'batch':>5} {'episodes':>8} {'tokens':>7} {'generate (ms)':>14} {'env step (ms)':>14} {'env share':>10}")
+    print(
+        f"{'batch':>5} {'episodes':>8} {'tokens':>7} {'generate (ms)':>14} {'env step (ms)':>14} {'env share':>10}"
+    )
     for number, ((size, tokens), gen, env) in enumerate(zip(batches, generation_s, env_step_s)):
         if number < args.rows:
-            print(f"{number:>5} {size:>8} {tokens:>7} {1000 * gen:>14.1f} {1000 * env:>14.2f} {env / (gen + env):>10.2%}")
+            print(
+                f"{number:>5} {size:>8} {tokens:>7} {1000 * gen:>14.1f} {1000 * env:>14.2f} {env / (gen + env):>10.2%}"
+            )
     if len(batches) > args.rows:
         print(f"  ... {len(batches) - args.rows} more batches")
     env_total = sum(env_step_s) + sum(env_reset_s)
@@ -106,11 +112,17 @@ def main() -> None:
     share = env_total / wall
     print(f"env share of wall time: {share:.2%} (target < 5%: {'PASS' if share < 0.05 else 'FAIL'})")
     gen_per_batch = gen_total / len(batches)
-    print(f"per batch: generation {1000 * gen_per_batch:.1f} ms, env step {1000 * sum(env_step_s) / len(batches):.2f} ms")
+    print(
+        f"per batch: generation {1000 * gen_per_batch:.1f} ms, env step {1000 * sum(env_step_s) / len(batches):.2f} ms"
+    )
 
     # The env doing real work on every step: the noisy scripted agent on the same dialogues and sub-envs.
     envs = gym.make_vec(
-        "MTSQL-CoSQL-v0", num_envs=args.num_envs, vectorization_mode="sync", data_dir=args.data_dir, expose_gold=True
+        "MTSQL-CoSQL-v0",
+        num_envs=args.num_envs,
+        vectorization_mode="sync",
+        data_dir=args.data_dir,
+        expose_gold=True,
     )
     busy_step_s: list[float] = []
     envs.step = _timed(envs.step, busy_step_s)  # type: ignore[method-assign]
@@ -120,7 +132,9 @@ def main() -> None:
     print(f"\nenv with every step a real action (noisy agent, {len(noisy.turns)} turns, {len(busy_step_s)} batches): "
           f"{1000 * env_per_batch:.2f} ms per batch of {args.num_envs}")  # fmt: skip
     bound = env_per_batch / (env_per_batch + gen_per_batch)
-    print(f"env share with this model's generation time: {bound:.2%} (target < 5%: {'PASS' if bound < 0.05 else 'FAIL'})")
+    print(
+        f"env share with this model's generation time: {bound:.2%} (target < 5%: {'PASS' if bound < 0.05 else 'FAIL'})"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import logging
 import tempfile
-import time
 
 import gymnasium as gym
 import torch
@@ -45,7 +44,13 @@ def run(model_name: str, num_envs: int, args: argparse.Namespace, folder: str) -
     model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
     tokenizer = AutoTokenizer.from_pretrained(path)
     envs = [
-        gym.make("MTSQL-CoSQL-v0", data_dir="sample", split="train", mode="turn", max_steps_per_turn=args.max_steps_per_turn)
+        gym.make(
+            "MTSQL-CoSQL-v0",
+            data_dir="sample",
+            split="train",
+            mode="turn",
+            max_steps_per_turn=args.max_steps_per_turn,
+        )
         for _ in range(num_envs)
     ]
     config = GenerationConfig(temperature=1.0, max_new_tokens=args.max_new_tokens)
@@ -62,11 +67,15 @@ def run(model_name: str, num_envs: int, args: argparse.Namespace, folder: str) -
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="tiny,small")
-    parser.add_argument("--envs", default="1,8", help="comma-separated numbers of environments per generate call")
+    parser.add_argument(
+        "--envs", default="1,8", help="comma-separated numbers of environments per generate call"
+    )
     parser.add_argument("--episodes", type=int, default=16)
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--max-steps-per-turn", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.threads:

@@ -22,9 +22,9 @@ import time
 import urllib.request
 
 import gymnasium as gym
-from mtsql_agents.scripted import OracleAgent
 
 import mtsql_env  # noqa: F401 - registers the ids
+from mtsql_agents.scripted import OracleAgent
 from mtsql_env.integrations.openenv_server import MTSQLAction, MTSQLEnvClient
 
 ENV_KWARGS = {"data_dir": "sample", "expose_gold": True}

@@ -54,7 +54,11 @@ def main() -> None:
     result = train_sft(config, training_args)
     for stats in result.rounds:
         losses = [entry["loss"] for entry in stats.log_history if "loss" in entry]
-        trend = f"loss {losses[0]:.2f} -> {losses[-1]:.2f} over {stats.global_step} steps" if losses else "not trained"
+        trend = (
+            f"loss {losses[0]:.2f} -> {losses[-1]:.2f} over {stats.global_step} steps"
+            if losses
+            else "not trained"
+        )
         print(
             f"round {stats.round}: {stats.items} items, {stats.correct_samples}/{stats.samples} correct samples, "
             f"{stats.solved_items} items solved, {stats.selected} trajectories kept; {trend}"

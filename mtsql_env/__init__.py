@@ -44,7 +44,11 @@ class _RegisterAfterGymnasium:
             return None
         sys.meta_path.remove(self)
         spec = next(
-            (found for finder in sys.meta_path if (found := finder.find_spec(fullname, path, target)) is not None),
+            (
+                found
+                for finder in sys.meta_path
+                if (found := finder.find_spec(fullname, path, target)) is not None
+            ),
             None,
         )
         if spec is None or spec.loader is None:

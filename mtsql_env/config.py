@@ -41,7 +41,9 @@ class EnvConfig:
     )
     skip_missing_databases: bool = field(
         default=False,
-        metadata={"help": "Skip (and count, in a warning) dialogues whose database file is missing, instead of failing."},
+        metadata={
+            "help": "Skip (and count, in a warning) dialogues whose database file is missing, instead of failing."
+        },
     )
     fallback_to_sample: bool = field(
         default=True,
@@ -75,10 +77,12 @@ class EnvConfig:
     )
     # Parameters that control rewards
     reward: str | RewardConfig | dict = field(
-        default="process", metadata={"help": "'outcome', 'process', 'process_guarded', a RewardConfig, or a dict of weights."}
+        default="process",
+        metadata={"help": "'outcome', 'process', 'process_guarded', a RewardConfig, or a dict of weights."},
     )
     strict_eval: bool = field(
-        default=False, metadata={"help": "Score EX/EM with the evaluator's strict mode (known official bugs fixed)."}
+        default=False,
+        metadata={"help": "Score EX/EM with the evaluator's strict mode (known official bugs fixed)."},
     )
     test_suite: str | None = field(
         default=None,
@@ -90,13 +94,17 @@ class EnvConfig:
     )
     # Parameters that control what the agent sees
     feedback_max_chars: int = field(
-        default=600, metadata={"help": "Tool feedback (result tables, reports) is cut to this many characters."}
+        default=600,
+        metadata={"help": "Tool feedback (result tables, reports) is cut to this many characters."},
     )
     feedback_max_rows: int = field(default=5, metadata={"help": "Result rows shown in execution feedback."})
-    schema_sample_rows: int = field(default=2, metadata={"help": "Sample rows shown per table in the schema."})
+    schema_sample_rows: int = field(
+        default=2, metadata={"help": "Sample rows shown per table in the schema."}
+    )
     schema_max_chars: int = field(default=8000, metadata={"help": "The rendered schema is cut to this size."})
     expose_gold: bool = field(
-        default=False, metadata={"help": "Put the gold SQL in info['gold_sql'] (for debugging and oracles only)."}
+        default=False,
+        metadata={"help": "Put the gold SQL in info['gold_sql'] (for debugging and oracles only)."},
     )
     # Parameters that control execution
     query_timeout_s: float = field(
@@ -108,9 +116,13 @@ class EnvConfig:
     )
     max_sql_chars: int = field(
         default=4000,
-        metadata={"help": "Longer SQL in an action is a format error (the longest CoSQL gold query has 514 characters)."},
+        metadata={
+            "help": "Longer SQL in an action is a format error (the longest CoSQL gold query has 514 characters)."
+        },
     )
-    max_result_rows: int = field(default=10_000, metadata={"help": "Rows fetched per query before truncating."})
+    max_result_rows: int = field(
+        default=10_000, metadata={"help": "Rows fetched per query before truncating."}
+    )
     result_cache_mb: float = field(
         default=4.0,
         metadata={
@@ -127,9 +139,13 @@ class EnvConfig:
         if self.mode not in EPISODE_MODES:
             raise ValueError(f"mode must be one of {EPISODE_MODES}, not {self.mode!r}")
         if self.mode == "dialogue" and self.history != "gold":
-            raise ValueError("history is used in turn mode only; in dialogue mode the agent's own answers are the history")
+            raise ValueError(
+                "history is used in turn mode only; in dialogue mode the agent's own answers are the history"
+            )
         if isinstance(self.history, str) and self.history != "gold":
-            raise ValueError(f"history must be 'gold' or a mapping dialogue_id -> SQL list, not {self.history!r}")
+            raise ValueError(
+                f"history must be 'gold' or a mapping dialogue_id -> SQL list, not {self.history!r}"
+            )
         if self.max_steps_per_turn < 1:
             raise ValueError(f"max_steps_per_turn must be at least 1, not {self.max_steps_per_turn}")
         if self.result_cache_mb < 0:

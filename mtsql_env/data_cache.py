@@ -69,7 +69,9 @@ class InstallLimits:
     """
 
     max_bytes: int = field(default=2 * _GIB, metadata={"help": "Most bytes one install may unpack in total."})
-    max_members: int = field(default=20_000, metadata={"help": "Most files and folders one install may unpack."})
+    max_members: int = field(
+        default=20_000, metadata={"help": "Most files and folders one install may unpack."}
+    )
 
     def __post_init__(self) -> None:
         for name in ("max_bytes", "max_members"):
@@ -171,7 +173,9 @@ def _plan(archive: zipfile.ZipFile, root: Path, label: str) -> list[tuple[zipfil
             )
         target = root.joinpath(*parts)
         if target in files or (not member.is_dir() and target in folders):
-            raise DataFormatError(f"{label}: member {member.filename!r} appears twice or is both a file and a folder")
+            raise DataFormatError(
+                f"{label}: member {member.filename!r} appears twice or is both a file and a folder"
+            )
         parents = set(target.parents) - set(root.parents) - {root}
         if parents & files:
             raise DataFormatError(f"{label}: member {member.filename!r} sits below a member that is a file")
@@ -183,7 +187,11 @@ def _plan(archive: zipfile.ZipFile, root: Path, label: str) -> list[tuple[zipfil
 
 
 def safe_extract(
-    archive: zipfile.ZipFile, destination: Path, limits: InstallLimits | None = None, *, _budget: _Budget | None = None
+    archive: zipfile.ZipFile,
+    destination: Path,
+    limits: InstallLimits | None = None,
+    *,
+    _budget: _Budget | None = None,
 ) -> list[Path]:
     """Extract every member of ``archive`` under ``destination``, refusing anything unsafe before writing.
 
@@ -213,7 +221,9 @@ def safe_extract(
                 while chunk := source.read(min(_CHUNK, left + 1)):
                     left -= len(chunk)
                     if left < 0:
-                        raise DataFormatError(f"{label}: member {member.filename!r} is larger than its header says")
+                        raise DataFormatError(
+                            f"{label}: member {member.filename!r} is larger than its header says"
+                        )
                     budget.count(len(chunk), label)
                     sink.write(chunk)
             written.append(target)
@@ -271,7 +281,9 @@ def _copy_tree(source: Path, destination: Path, budget: _Budget) -> None:
             try:
                 target = path.resolve(strict=True)
             except (OSError, RuntimeError):
-                raise DataFormatError(f"{path}: symbolic link that is dangling or a loop; refusing to copy it") from None
+                raise DataFormatError(
+                    f"{path}: symbolic link that is dangling or a loop; refusing to copy it"
+                ) from None
             if root not in target.parents or not target.is_file():
                 raise DataFormatError(
                     f"{path}: symbolic link to {target}, which is not a file inside {source}; "
@@ -282,7 +294,9 @@ def _copy_tree(source: Path, destination: Path, budget: _Budget) -> None:
                 path = here / name
                 info = path.stat()
                 if not stat.S_ISREG(info.st_mode):  # a FIFO would block the copy forever
-                    raise DataFormatError(f"{path}: not a regular file (a pipe, socket or device); refusing to copy it")
+                    raise DataFormatError(
+                        f"{path}: not a regular file (a pipe, socket or device); refusing to copy it"
+                    )
                 plan.append((path, destination / path.relative_to(source), info.st_size))
         budget.reserve(len(dirs) + 1, 0, str(here))
     budget.reserve(len(plan), sum(size for _, _, size in plan), str(source))
@@ -328,7 +342,9 @@ def _validate(release: Path, benchmark: str) -> dict[str, dict[str, tuple[int, i
         dialogues = load_dialogues(path, split)
         unknown = sorted({d.db_id for d in dialogues} - schemas.keys())
         if unknown:
-            raise DataFormatError(f"{path}: database ids not described in {tables_path}: {', '.join(unknown)}")
+            raise DataFormatError(
+                f"{path}: database ids not described in {tables_path}: {', '.join(unknown)}"
+            )
         missing[split] = missing_databases(dialogues, release / DATABASE_FOLDER)
     return missing
 
@@ -364,10 +380,14 @@ def install_release(
         raise ValueError(f"unknown benchmark {benchmark!r}; expected one of {', '.join(BENCHMARKS)}")
     benchmark = benchmark.lower() if benchmark else None
     if not source.exists():
-        raise DataNotFoundError(f"{source} does not exist; give the downloaded zip or the unpacked release folder")
+        raise DataNotFoundError(
+            f"{source} does not exist; give the downloaded zip or the unpacked release folder"
+        )
     cache = _usable_cache(Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir())
     budget = _Budget(limits or InstallLimits(), source)
-    staging = Path(tempfile.mkdtemp(prefix=".install-", dir=cache))  # same filesystem: the final move is a rename
+    staging = Path(
+        tempfile.mkdtemp(prefix=".install-", dir=cache)
+    )  # same filesystem: the final move is a rename
     try:
         unpacked = staging / "unpacked"
         try:
@@ -397,7 +417,9 @@ def _usable_cache(cache: Path) -> Path:
     try:
         cache.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise DataError(f"{cache}: the install cache is a file, not a folder; give another --cache-dir") from None
+        raise DataError(
+            f"{cache}: the install cache is a file, not a folder; give another --cache-dir"
+        ) from None
     except OSError as err:
         raise DataError(f"{cache}: cannot create the install cache ({err.strerror or err})") from None
     if not os.access(cache, os.W_OK | os.X_OK):
@@ -509,7 +531,9 @@ def data_info(
             entry["error"] = str(err)
         database_dir = release / DATABASE_FOLDER
         entry["sqlite_files"] = (
-            sum(1 for d in database_dir.iterdir() if (d / f"{d.name}.sqlite").is_file()) if database_dir.is_dir() else 0
+            sum(1 for d in database_dir.iterdir() if (d / f"{d.name}.sqlite").is_file())
+            if database_dir.is_dir()
+            else 0
         )
         entry["splits"] = [
             _split_summary(release, benchmark, split)

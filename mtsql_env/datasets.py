@@ -43,11 +43,9 @@ __all__ = [
     "DataNotFoundError",
     "MissingDatabaseError",
     "configured_locations",
-    "data_info",
     "default_cache_dir",
     "detect_benchmark",
     "find_release",
-    "install_release",
     "load_dataset",
     "load_dialogues",
     "load_sample",
@@ -203,7 +201,9 @@ def configured_locations(benchmark: str) -> list[str]:
     """
     benchmark = _check_benchmark(benchmark)
     return [
-        f"${var}={path}" for var in (BENCHMARK_ENV_VARS[benchmark], DATA_ENV_VAR) if (path := _env_path(var)) is not None
+        f"${var}={path}"
+        for var in (BENCHMARK_ENV_VARS[benchmark], DATA_ENV_VAR)
+        if (path := _env_path(var)) is not None
     ]
 
 
@@ -411,7 +411,10 @@ def _column_list(entry: Mapping[str, Any], key: str, tables: int, where: str) ->
     """``[[table_index, name], ...]``; the index is -1 for the ``*`` entry, else a table of the entry."""
     value = entry[key]
     ok = isinstance(value, list) and all(
-        isinstance(pair, list) and len(pair) == 2 and _is_index(pair[0], tables, -1) and isinstance(pair[1], str)
+        isinstance(pair, list)
+        and len(pair) == 2
+        and _is_index(pair[0], tables, -1)
+        and isinstance(pair[1], str)
         for pair in value
     )
     if not ok:
@@ -429,7 +432,9 @@ def _key_indexes(entry: Mapping[str, Any], key: str, columns: int, where: str, *
         if (pairs and (not isinstance(item, list) or len(item) != 2)) or not all(
             _is_index(i, columns) for i in group
         ):
-            raise DataFormatError(f"{where}: {key!r} has an entry that is not a column index: {str(item)[:80]}")
+            raise DataFormatError(
+                f"{where}: {key!r} has an entry that is not a column index: {str(item)[:80]}"
+            )
     return value
 
 
@@ -443,7 +448,11 @@ def _parse_schema(entry: Mapping[str, Any], where: str) -> Schema:
     originals = _str_list(entry, "table_names_original", where)
     names = _str_list(entry, "table_names", where) if entry.get("table_names") else originals
     columns_original = _column_list(entry, "column_names_original", len(originals), where)
-    columns = _column_list(entry, "column_names", len(originals), where) if entry.get("column_names") else columns_original
+    columns = (
+        _column_list(entry, "column_names", len(originals), where)
+        if entry.get("column_names")
+        else columns_original
+    )
     types = _str_list(entry, "column_types", where)
     if not (len(names) == len(originals) and len(columns) == len(columns_original) == len(types)):
         raise DataFormatError(
@@ -457,15 +466,25 @@ def _parse_schema(entry: Mapping[str, Any], where: str) -> Schema:
         if table_index < 0:  # the [-1, "*"] entry stands for every column, not a real one
             continue
         table_columns[table_index].append(
-            Column(table=originals[table_index], name=name, original_name=original, type=type_, is_primary_key=i in primary)
+            Column(
+                table=originals[table_index],
+                name=name,
+                original_name=original,
+                type=type_,
+                is_primary_key=i in primary,
+            )
         )
     foreign_keys = []
-    for column_index, ref_index in _key_indexes(entry, "foreign_keys", len(columns_original), where, pairs=True):
+    for column_index, ref_index in _key_indexes(
+        entry, "foreign_keys", len(columns_original), where, pairs=True
+    ):
         table_index, column = columns_original[column_index]
         ref_table_index, ref_column = columns_original[ref_index]
         if table_index < 0 or ref_table_index < 0:
             raise DataFormatError(f"{where}: a foreign key uses the '*' column")
-        foreign_keys.append(ForeignKey(originals[table_index], column, originals[ref_table_index], ref_column))
+        foreign_keys.append(
+            ForeignKey(originals[table_index], column, originals[ref_table_index], ref_column)
+        )
     tables = tuple(
         Table(name=name, original_name=original, columns=tuple(cols))
         for name, original, cols in zip(names, originals, table_columns)
@@ -478,7 +497,9 @@ def _load_schemas_cached(path: str, mtime_ns: int, size: int) -> dict[str, Schem
     del mtime_ns, size  # part of the cache key only
     entries = read_json(Path(path))
     if not isinstance(entries, list):
-        raise DataFormatError(f"{path}: expected a JSON list of database entries, got {type(entries).__name__}")
+        raise DataFormatError(
+            f"{path}: expected a JSON list of database entries, got {type(entries).__name__}"
+        )
     schemas: dict[str, Schema] = {}
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -534,7 +555,9 @@ def read_sqlite_schema(db_path: str | os.PathLike[str], *, include_internal: boo
     try:
         names = [
             row[0]
-            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid"
+            )
             if include_internal or not row[0].lower().startswith("sqlite_")
         ]
         by_lower = {name.lower(): name for name in names}
@@ -807,13 +830,3 @@ def load_sample(split: str = "dev") -> Dataset:
             "been installed. Reinstall mtsql or use a real release."
         )
     return _build_dataset("sample", folder, split, path, skip_missing=False)
-
-
-def __getattr__(name: str) -> Any:
-    """Re-export the install/info helpers lazily: data_cache imports this module, so an eager import here
-    would be circular."""
-    if name in ("install_release", "data_info"):
-        from mtsql_env import data_cache
-
-        return getattr(data_cache, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

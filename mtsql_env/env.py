@@ -173,9 +173,13 @@ class MTSQLEnv(gym.Env[str, str]):
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 1}
 
-    def __init__(self, render_mode: str | None = None, config: EnvConfig | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, render_mode: str | None = None, config: EnvConfig | None = None, **kwargs: Any
+    ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}, not {render_mode!r}")
+            raise ValueError(
+                f"render_mode must be one of {self.metadata['render_modes']}, not {render_mode!r}"
+            )
         self.render_mode = render_mode
         self.config = config if config is not None else EnvConfig.from_kwargs(**kwargs)
         cfg = self.config
@@ -204,7 +208,9 @@ class MTSQLEnv(gym.Env[str, str]):
         self._evaluator = Evaluator(
             self._scoring_databases(),
             self.dataset.tables_path,
-            EvaluatorConfig(strict=cfg.strict_eval, timeout_s=cfg.query_timeout_s, max_bytes=executor_config.max_bytes),
+            EvaluatorConfig(
+                strict=cfg.strict_eval, timeout_s=cfg.query_timeout_s, max_bytes=executor_config.max_bytes
+            ),
             result_cache=results,
         )
         # Every query of one step (or reset) shares one budget of query_timeout_s: see _time_left.
@@ -314,7 +320,9 @@ class MTSQLEnv(gym.Env[str, str]):
             self.render()
         return self._observe(feedback), reward, terminated, truncated, info
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
         self._deadline = time.perf_counter() + self.config.query_timeout_s
         dialogue_idx, turn_idx = self._choose_episode(
@@ -343,7 +351,9 @@ class MTSQLEnv(gym.Env[str, str]):
 
     def render(self) -> str | None:
         if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; pass render_mode='ansi' or 'human' to gym.make")
+            gym.logger.warn(
+                "render() called without a render_mode; pass render_mode='ansi' or 'human' to gym.make"
+            )
             return None
         text = "\n\n".join(getattr(self, "_transcript", []))
         if self.render_mode == "ansi":
@@ -377,7 +387,9 @@ class MTSQLEnv(gym.Env[str, str]):
         if kind is ActionKind.EXECUTE:
             sql = action.sql or turn.candidate
             if sql is None:
-                raise _OrderError("no candidate to execute; propose one first, or give the SQL inside the execute tag")
+                raise _OrderError(
+                    "no candidate to execute; propose one first, or give the SQL inside the execute tag"
+                )
             result = self._run(sql)
             self._last_execution = result
             if sql == turn.candidate:
@@ -398,7 +410,11 @@ class MTSQLEnv(gym.Env[str, str]):
             if result is None:
                 raise _OrderError("the candidate has not been executed; use <execute/> first")
             if verdict is None:
-                return f"Execution check: the result is {result.status}. State a verdict: pass or fail.", {}, None
+                return (
+                    f"Execution check: the result is {result.status}. State a verdict: pass or fail.",
+                    {},
+                    None,
+                )
             score = exec_verify_score(result.status, verdict)
             hint = " Correct the candidate, then execute it again." if verdict == "fail" else ""
             return f"Verdict on execution ({result.status}): {verdict}.{hint}", {"exec_verify": score}, None
@@ -411,15 +427,23 @@ class MTSQLEnv(gym.Env[str, str]):
 
     def _answer(self, sql: str | None, *, forced: bool, given: str | None = None):
         if sql is None:
-            raise _OrderError("no candidate to answer with; propose one first, or give the SQL inside the answer tag")
+            raise _OrderError(
+                "no candidate to answer with; propose one first, or give the SQL inside the answer tag"
+            )
         scores: dict[str, Any] = {}
         if given is not None and given != self._turn.candidate:
             scores["generation"] = self._gen(given)
-        score = self._evaluator.score_turn(sql, self._gold_sql, self._dialogue.db_id, timeout_s=self._time_left())
+        score = self._evaluator.score_turn(
+            sql, self._gold_sql, self._dialogue.db_id, timeout_s=self._time_left()
+        )
         scores["exec_match"] = float(score.exec or 0)
         scores["exact_match"] = float(score.exact or 0)
         scores["gold_error"] = score.gold_error is not None
-        result = self._turn.candidate_result if sql == self._turn.candidate and self._turn.candidate_result else None
+        result = (
+            self._turn.candidate_result
+            if sql == self._turn.candidate and self._turn.candidate_result
+            else None
+        )
         self._memory.add(self._memory_entry(self._turn_index, sql, result or self._run(sql)))
         turn_result = {
             "turn_index": self._turn_index,
@@ -474,7 +498,9 @@ class MTSQLEnv(gym.Env[str, str]):
                 kind = type(options["dialogue_id"]).__name__
                 raise ValueError(f"reset option dialogue_id must be a string, not {kind}")
             if options["dialogue_id"] not in self._dialogue_index:
-                raise ValueError(f"no dialogue {options['dialogue_id']!r} in {self.dataset.source} {self.dataset.split}")
+                raise ValueError(
+                    f"no dialogue {options['dialogue_id']!r} in {self.dataset.source} {self.dataset.split}"
+                )
             dialogue_idx = self._dialogue_index[options["dialogue_id"]]
         elif "index" in options:
             index = _int_option(options, "index")
@@ -503,7 +529,9 @@ class MTSQLEnv(gym.Env[str, str]):
             return self._dialogue.turns[turn_index].query
         answers = history.get(self._dialogue.dialogue_id)
         if answers is None or len(answers) <= turn_index:
-            raise ValueError(f"history has no SQL for turn {turn_index} of dialogue {self._dialogue.dialogue_id}")
+            raise ValueError(
+                f"history has no SQL for turn {turn_index} of dialogue {self._dialogue.dialogue_id}"
+            )
         return answers[turn_index]
 
     def _start_turn(self) -> None:
@@ -605,7 +633,9 @@ class MTSQLEnv(gym.Env[str, str]):
                 "truncated": result.truncated,
             },
             "reward_components": components if components is not None else zero,
-            "turn_reward_components": turn_components if turn_components is not None else dict(self._rewards.totals),
+            "turn_reward_components": turn_components
+            if turn_components is not None
+            else dict(self._rewards.totals),
             "format_error": format_error,
             "format_errors": self._format_errors,
             "ignored_actions": ignored,

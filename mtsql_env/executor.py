@@ -423,7 +423,9 @@ class _Prepare:
         self.called = self.nondeterministic = self.slow = False
         self.allow_slow = allow_slow
 
-    def authorize(self, action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None) -> int:
+    def authorize(
+        self, action: int, arg1: str | None, arg2: str | None, db: str | None, source: str | None
+    ) -> int:
         """Allow-list authorizer, called by SQLite while it prepares a statement (never per row)."""
         if not self.called:  # the first call for this statement (the executor only resets `called`)
             self.called = True
@@ -681,7 +683,11 @@ class SQLiteExecutor:
     """
 
     def __init__(
-        self, config: ExecutorConfig | None = None, cache: ResultCache | None = None, *, _in_worker: bool = False
+        self,
+        config: ExecutorConfig | None = None,
+        cache: ResultCache | None = None,
+        *,
+        _in_worker: bool = False,
     ) -> None:
         self.config = config if config is not None else ExecutorConfig()
         self.cache = cache
@@ -784,7 +790,9 @@ class SQLiteExecutor:
         value_cap = config.max_value_bytes
         try:
             try:
-                columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, value_cap, deadline)
+                columns, rows, truncated = _fetch(
+                    handle.conn, sql, cap, config.max_bytes, value_cap, deadline
+                )
             except sqlite3.OperationalError as exc:
                 if not str(exc).startswith(_DECODE_ERROR_PREFIX):
                     raise
@@ -792,7 +800,9 @@ class SQLiteExecutor:
                 # decoding; keeping the C-level str decoder otherwise is much faster.
                 handle.conn.text_factory = _lenient_text
                 try:
-                    columns, rows, truncated = _fetch(handle.conn, sql, cap, config.max_bytes, value_cap, deadline)
+                    columns, rows, truncated = _fetch(
+                        handle.conn, sql, cap, config.max_bytes, value_cap, deadline
+                    )
                 finally:
                     handle.conn.text_factory = str
         except _QueryTimeout:
@@ -820,7 +830,9 @@ class SQLiteExecutor:
             result.__dict__["deterministic"] = False
         return result
 
-    def _run_in_worker(self, handle: _Handle, sql: str, limit: float, cap: int, start: float) -> ExecutionResult:
+    def _run_in_worker(
+        self, handle: _Handle, sql: str, limit: float, cap: int, start: float
+    ) -> ExecutionResult:
         """Run a statement that calls a :data:`SLOW_FUNCTIONS` member in a worker killed at the deadline."""
         result = sql_worker.run_in_worker(self.config, handle.path, sql, start + limit, cap)
         if result is None:
@@ -863,11 +875,16 @@ class SQLiteExecutor:
         elif isinstance(exc, TypeError) or not isinstance(exc, (sqlite3.Error, ValueError, OverflowError)):
             kind = ErrorKind.OTHER
             message = message or type(exc).__name__
-            logger.debug("unexpected %s while executing on %s", type(exc).__name__, handle.path, exc_info=True)
+            logger.debug(
+                "unexpected %s while executing on %s", type(exc).__name__, handle.path, exc_info=True
+            )
         else:
             kind = classify_error(message)
         return ExecutionResult(
-            error=kind, message=message, elapsed_s=time.perf_counter() - start, deterministic=_deterministic(handle, sql)
+            error=kind,
+            message=message,
+            elapsed_s=time.perf_counter() - start,
+            deterministic=_deterministic(handle, sql),
         )
 
     # -- connections -------------------------------------------------------------------------------
@@ -919,7 +936,11 @@ class SQLiteExecutor:
         config = self.config
         uri = "file:" + urllib.parse.quote(path) + "?mode=ro" + ("&immutable=1" if config.immutable else "")
         conn = sqlite3.connect(
-            uri, uri=True, isolation_level=None, check_same_thread=False, cached_statements=config.cached_statements
+            uri,
+            uri=True,
+            isolation_level=None,
+            check_same_thread=False,
+            cached_statements=config.cached_statements,
         )
         try:
             conn.execute("PRAGMA query_only=ON")

@@ -57,7 +57,8 @@ class DialogueMemory:
         if not self._entries:
             return "(no earlier turns)"
         return "\n".join(
-            f"Turn {e.turn + 1}: {e.question}\n  SQL: {e.sql}\n  Result: {e.result_preview}" for e in self._entries
+            f"Turn {e.turn + 1}: {e.question}\n  SQL: {e.sql}\n  Result: {e.result_preview}"
+            for e in self._entries
         )
 
     def check(self, candidate_sql: str, result: ExecutionResult | None, max_chars: int = 600) -> str:
@@ -67,7 +68,9 @@ class DialogueMemory:
             coherence = "This is the first turn: there is no earlier SQL to stay coherent with."
         else:
             diff = diff_queries(candidate_sql, previous.sql, self._schema)
-            coherence = f"Against turn {previous.turn + 1} ({previous.sql}): {diff.summary(max_chars=max_chars)}"
+            coherence = (
+                f"Against turn {previous.turn + 1} ({previous.sql}): {diff.summary(max_chars=max_chars)}"
+            )
         sanity = "not executed yet" if result is None else check_result(result).summary()
         report = f"Memory check. {coherence}\nExecution sanity: {sanity}"
         return report if len(report) <= max_chars else report[: max_chars - 3] + "..."

@@ -20,7 +20,8 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Hashable
+from collections.abc import Hashable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mtsql_env.executor import ExecutionResult
@@ -118,7 +119,9 @@ class ResultCache:
             self.misses += 1
             return None
 
-    def put(self, key: Hashable, result: ExecutionResult, row_bytes: int, max_rows: int, max_bytes: int) -> None:
+    def put(
+        self, key: Hashable, result: ExecutionResult, row_bytes: int, max_rows: int, max_bytes: int
+    ) -> None:
         """Store ``result``, fetched under these caps (``row_bytes``: its size as the executor's byte cap
         counts it), evicting the least recently used entries to fit. The caller stores only
         deterministic results."""

@@ -101,7 +101,9 @@ class RewardConfig:
     def __post_init__(self) -> None:
         for name in ("step_penalty", "format_penalty"):
             if getattr(self, name) < 0:
-                raise ValueError(f"{name} is subtracted, so give it as a non-negative number, not {getattr(self, name)}")
+                raise ValueError(
+                    f"{name} is subtracted, so give it as a non-negative number, not {getattr(self, name)}"
+                )
 
     @classmethod
     def outcome(cls) -> RewardConfig:
@@ -204,7 +206,11 @@ class TurnRewards:
         """Record what one step produced; return its weighted components (they sum to the step reward)."""
         weights = self.weights
         components = dict.fromkeys(COMPONENTS, 0.0)
-        for name, score in (("exec_verify", exec_verify), ("coherence", coherence), ("generation", generation)):
+        for name, score in (
+            ("exec_verify", exec_verify),
+            ("coherence", coherence),
+            ("generation", generation),
+        ):
             if score is not None:
                 components[name] = getattr(weights, name) * self._means[name].add(score)
         if weights.gate_process:  # hold the process terms until the answer shows whether they are earned

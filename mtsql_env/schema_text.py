@@ -35,12 +35,16 @@ def render_schema(
         )
         lines.append(f"Table {table.original_name}({columns})")
         if sample_rows > 0:
-            result = executor.execute(db_path, f'SELECT * FROM "{table.original_name}" LIMIT {int(sample_rows)}')
+            result = executor.execute(
+                db_path, f'SELECT * FROM "{table.original_name}" LIMIT {int(sample_rows)}'
+            )
             for row in result.rows:
                 lines.append("  e.g. (" + ", ".join(_cell(v) for v in row) + ")")
     if schema.foreign_keys:
         lines.append("Foreign keys:")
-        lines.extend(f"  {fk.table}.{fk.column} -> {fk.ref_table}.{fk.ref_column}" for fk in schema.foreign_keys)
+        lines.extend(
+            f"  {fk.table}.{fk.column} -> {fk.ref_table}.{fk.ref_column}" for fk in schema.foreign_keys
+        )
     text = "\n".join(lines)
     if len(text) > max_chars:
         text = text[: max_chars - 40].rsplit("\n", 1)[0] + f"\n[schema cut at {max_chars} characters]"

@@ -206,7 +206,9 @@ def schema_entry(db_id: str, sqlite_path: Path) -> dict[str, Any]:
             # gives declaration order back.
             for row in sorted(rows, key=lambda r: (-r[0], r[1])):
                 ref_table, src, dst = row[2], row[3], row[4]
-                foreign_keys.append([position[(table.lower(), src.lower())], position[(ref_table.lower(), dst.lower())]])
+                foreign_keys.append(
+                    [position[(table.lower(), src.lower())], position[(ref_table.lower(), dst.lower())]]
+                )
     finally:
         conn.close()
     return {
@@ -231,7 +233,12 @@ def _dump_dialogues(items: list[dict[str, Any]]) -> str:
         out.append('    "interaction": [')
         for j, turn in enumerate(item["interaction"]):
             fields = [f"      {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in turn.items()]
-            out.append("     {\n" + ",\n".join(fields) + "\n     }" + ("," if j < len(item["interaction"]) - 1 else ""))
+            out.append(
+                "     {\n"
+                + ",\n".join(fields)
+                + "\n     }"
+                + ("," if j < len(item["interaction"]) - 1 else "")
+            )
         out.append("    ]")
         out.append("  }" + ("," if i < len(items) - 1 else ""))
     out.append("]")
@@ -318,7 +325,9 @@ def table_contents(sqlite_path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every table's rows in primary-key order: what a rebuild must reproduce exactly."""
     conn = connect_read_only(sqlite_path)
     try:
-        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        names = [
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
         return {name: conn.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall() for name in names}
     finally:
         conn.close()

@@ -19,6 +19,9 @@ done
 # verl 0.9.1 pins transformers<5.11, so it goes in with --no-deps after its other requirements (extra `verl`).
 .venv/bin/python -m pip install -q "torch==2.13.0" -e ".[test,train,openai,plots,serve,ray,skyrl,verl]"
 .venv/bin/python -m pip install -q --no-deps "verl==0.9.1"
+# Lint and format first: a failure here costs seconds, not a whole run.
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 if [[ "$full" == "1" ]]; then
     .venv/bin/python -m pytest -q ${args[@]+"${args[@]}"}
 else

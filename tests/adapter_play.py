@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
-from mtsql_agents import NoisyCorrectingAgent
 
 import mtsql_env  # noqa: F401 - registers the ids
+from mtsql_agents import NoisyCorrectingAgent
 from mtsql_env.actions import Action
 
 #: The env the tests play: the bundled sample, whole dialogues, the default process reward.

@@ -14,7 +14,9 @@ REPO = Path(__file__).resolve().parents[1]
 #: Absolute, so that tests can symlink to it from temporary folders. Test modules import these two.
 REAL_DATA_DIR = Path(os.environ.get("MTSQL_DATA_DIR") or REPO.parent / "shared" / "data").resolve()
 #: The CoSQL release: ``cosql_dataset/`` inside the data folder, or the folder itself.
-REAL_RELEASE = REAL_DATA_DIR / "cosql_dataset" if (REAL_DATA_DIR / "cosql_dataset").is_dir() else REAL_DATA_DIR
+REAL_RELEASE = (
+    REAL_DATA_DIR / "cosql_dataset" if (REAL_DATA_DIR / "cosql_dataset").is_dir() else REAL_DATA_DIR
+)
 
 
 def real_data_dir() -> Path | None:

@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from mtsql_env.actions import Action, ActionKind, ActionParseError, Target, Verdict, parse_action, parse_actions
+from mtsql_env.actions import (
+    Action,
+    ActionKind,
+    ActionParseError,
+    Target,
+    Verdict,
+    parse_action,
+    parse_actions,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,8 +29,14 @@ from mtsql_env.actions import Action, ActionKind, ActionParseError, Target, Verd
         ("<verify/>", Action("verify", target="execution")),
         ("<correct>SELECT 4</correct>", Action("correct", sql="SELECT 4")),
         ("<answer/>", Action("answer")),
-        ('<tool_call>{"name": "answer", "arguments": {"sql": "SELECT 5"}}</tool_call>', Action("answer", sql="SELECT 5")),
-        ('{"type": "function", "function": {"name": "verify", "arguments": "{\\"target\\": \\"memory\\"}"}}', Action("verify", target="memory")),
+        (
+            '<tool_call>{"name": "answer", "arguments": {"sql": "SELECT 5"}}</tool_call>',
+            Action("answer", sql="SELECT 5"),
+        ),
+        (
+            '{"type": "function", "function": {"name": "verify", "arguments": "{\\"target\\": \\"memory\\"}"}}',
+            Action("verify", target="memory"),
+        ),
         ("<think>maybe <answer/></think> <execute/>", Action("execute")),
     ],
 )
@@ -48,7 +62,11 @@ def test_typed_and_dict_forms_and_round_trips() -> None:
     [
         {"name": "execute", "arguments": {"sql": "SELECT 1"}},
         {"name": "execute", "arguments": '{"sql": "SELECT 1"}'},  # OpenAI sends arguments as a JSON string
-        {"id": "call_0", "type": "function", "function": {"name": "execute", "arguments": '{"sql": "SELECT 1"}'}},
+        {
+            "id": "call_0",
+            "type": "function",
+            "function": {"name": "execute", "arguments": '{"sql": "SELECT 1"}'},
+        },
     ],
 )
 def test_a_tool_call_dict_is_accepted_like_its_json(call: dict) -> None:

@@ -136,8 +136,9 @@ def test_unknown_action_is_a_clear_error():
 def test_tool_agent_loop_plays_the_episode_on_cpu(tools, tmp_path, mode, options):
     """verl's real ToolAgentLoop: prompt -> scripted generation -> hermes tool parsing -> our tools -> ..."""
     pytest.importorskip("transformers")
-    from mtsql_agents.tiny import build_tiny_model
     from transformers import AutoTokenizer
+
+    from mtsql_agents.tiny import build_tiny_model
 
     script = play_in_process(options={"dialogue_id": DIALOGUE_ID, **options}, mode=mode)
     if mode == "dialogue":
@@ -207,4 +208,8 @@ def test_tool_agent_loop_plays_the_episode_on_cpu(tools, tmp_path, mode, options
 
 def test_missing_package_error_names_what_to_install(monkeypatch):
     error = import_without(monkeypatch, "mtsql_env.integrations.verl_tools", "verl")
-    assert "needs verl==0.9.1" in str(error) and 'pip install "mtsql-gym[verl]"' in str(error) and "--no-deps verl==0.9.1" in str(error)
+    assert (
+        "needs verl==0.9.1" in str(error)
+        and 'pip install "mtsql-gym[verl]"' in str(error)
+        and "--no-deps verl==0.9.1" in str(error)
+    )

@@ -6,11 +6,20 @@ import gymnasium as gym
 import pytest
 
 import mtsql_env  # noqa: F401
-from mtsql_agents import NoisyCorrectingAgent, OracleAgent, PreviousTurnAgent, make_agent, run_agent, run_episode
+from mtsql_agents import (
+    NoisyCorrectingAgent,
+    OracleAgent,
+    PreviousTurnAgent,
+    make_agent,
+    run_agent,
+    run_episode,
+)
 
 
 def _env(data_dir, **kwargs):
-    return gym.make("MTSQL-CoSQL-v0", data_dir=str(data_dir), skip_missing_databases=True, expose_gold=True, **kwargs)
+    return gym.make(
+        "MTSQL-CoSQL-v0", data_dir=str(data_dir), skip_missing_databases=True, expose_gold=True, **kwargs
+    )
 
 
 @pytest.mark.slow
@@ -29,7 +38,9 @@ def test_oracle_scores_100_percent_on_every_runnable_real_cosql_dev_turn(cosql_d
 @pytest.mark.realdata
 def test_noisy_agent_corrects_and_beats_its_uncorrected_self_on_real_cosql(cosql_dir) -> None:
     corrected = run_agent(_env(cosql_dir), NoisyCorrectingAgent(seed=1), 60, progress=False).summary
-    uncorrected = run_agent(_env(cosql_dir), NoisyCorrectingAgent(seed=1, self_correct=False), 60, progress=False).summary
+    uncorrected = run_agent(
+        _env(cosql_dir), NoisyCorrectingAgent(seed=1, self_correct=False), 60, progress=False
+    ).summary
     assert corrected["EX"] > uncorrected["EX"] + 0.2
     assert corrected["EM"] > uncorrected["EM"] + 0.2
     assert corrected["steps_per_turn"] > uncorrected["steps_per_turn"]
@@ -40,7 +51,7 @@ def test_noisy_corrections_are_visible_in_the_trajectory() -> None:
     agent = NoisyCorrectingAgent(error_rate=1.0, seed=0)
     turns = run_episode(env, agent, options={"index": 0})
     transcript = env.render()
-    assert "<correct>" in transcript and "verdict=\"fail\"" in transcript
+    assert "<correct>" in transcript and 'verdict="fail"' in transcript
     assert "Execution error" in transcript or "Verdict on memory: fail" in transcript
     assert all(t["exec"] == 1 and t["exact"] == 1 for t in turns)
 
@@ -66,7 +77,9 @@ def test_sparc_env_over_a_sparc_format_release(cosql_dir, tmp_path) -> None:
 
     release = tmp_path / "sparc"
     release.mkdir()
-    (release / "dev.json").write_text((Path(__file__).parent / "fixtures" / "sparc" / "sparc" / "dev.json").read_text())
+    (release / "dev.json").write_text(
+        (Path(__file__).parent / "fixtures" / "sparc" / "sparc" / "dev.json").read_text()
+    )
     (release / "tables.json").symlink_to(cosql_dir / "tables.json")
     (release / "database").symlink_to(cosql_dir / "database", target_is_directory=True)
     env = gym.make("MTSQL-SParC-v0", data_dir=str(tmp_path), expose_gold=True)

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.skipif(
 Responder = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def completion(content: str | None = "", tool_calls: list[dict] | None = None, finish: str = "stop", n: int = 1) -> dict:
+def completion(
+    content: str | None = "", tool_calls: list[dict] | None = None, finish: str = "stop", n: int = 1
+) -> dict:
     """A chat.completion response body."""
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
@@ -38,7 +40,9 @@ def completion(content: str | None = "", tool_calls: list[dict] | None = None, f
         "object": "chat.completion",
         "created": 0,
         "model": "stub",
-        "choices": [{"index": i, "message": message, "finish_reason": finish, "logprobs": None} for i in range(n)],
+        "choices": [
+            {"index": i, "message": message, "finish_reason": finish, "logprobs": None} for i in range(n)
+        ],
         "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14},
     }
 
@@ -64,7 +68,9 @@ class StubServer:
                 if stub.delay_s:
                     time.sleep(stub.delay_s)
                 if stub.status != 200:
-                    payload = json.dumps({"error": {"message": "bad model", "type": "invalid_request_error"}}).encode()
+                    payload = json.dumps(
+                        {"error": {"message": "bad model", "type": "invalid_request_error"}}
+                    ).encode()
                 else:
                     payload = json.dumps(stub.responder(body)).encode()
                 try:
@@ -82,7 +88,9 @@ class StubServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def close(self) -> None:
@@ -102,14 +110,20 @@ def stub() -> Iterator[StubServer]:
 def make_backend(url: str, **kwargs: Any):
     from mtsql_agents.backends import OpenAIBackend
 
-    return OpenAIBackend("stub-model", url, **{"timeout_s": 5.0, "max_retries": 0, "backoff_s": 0.01, **kwargs})
+    return OpenAIBackend(
+        "stub-model", url, **{"timeout_s": 5.0, "max_retries": 0, "backoff_s": 0.01, **kwargs}
+    )
 
 
 def test_replies_come_back_in_order_with_counts_and_sampling_options(stub: StubServer) -> None:
     stub.responder = lambda body: completion(f"<answer/> {body['messages'][-1]['content']}")
     backend = make_backend(stub.url, max_concurrency=4)
-    conversations = [[{"role": "system", "content": "S"}, {"role": "user", "content": f"q{i}"}] for i in range(6)]
-    config = GenerationConfig(temperature=0.5, top_p=0.9, top_k=5, max_new_tokens=7, seed=3, stop=("</answer>",))
+    conversations = [
+        [{"role": "system", "content": "S"}, {"role": "user", "content": f"q{i}"}] for i in range(6)
+    ]
+    config = GenerationConfig(
+        temperature=0.5, top_p=0.9, top_k=5, max_new_tokens=7, seed=3, stop=("</answer>",)
+    )
     generations = backend.generate(conversations, config)
     assert [g.text for g in generations] == [f"<answer/> q{i}" for i in range(6)]
     assert [g.conversation_index for g in generations] == list(range(6))
@@ -117,13 +131,20 @@ def test_replies_come_back_in_order_with_counts_and_sampling_options(stub: StubS
     assert generations[0].finish_reason == "stop" and generations[0].tool_calls is None
     body = stub.requests[0]
     assert body["model"] == "stub-model" and body["max_tokens"] == 7 and body["seed"] == 3
-    assert body["temperature"] == 0.5 and body["top_p"] == 0.9 and body["top_k"] == 5 and body["stop"] == ["</answer>"]
+    assert (
+        body["temperature"] == 0.5
+        and body["top_p"] == 0.9
+        and body["top_k"] == 5
+        and body["stop"] == ["</answer>"]
+    )
     assert "tools" not in body and len(stub.requests) == 6
 
 
 def test_several_samples_per_conversation(stub: StubServer) -> None:
     stub.responder = lambda body: completion("<answer/>", n=body["n"])
-    generations = make_backend(stub.url).generate([[{"role": "user", "content": "q"}]] * 2, GenerationConfig(n=3))
+    generations = make_backend(stub.url).generate(
+        [[{"role": "user", "content": "q"}]] * 2, GenerationConfig(n=3)
+    )
     assert [g.conversation_index for g in generations] == [0, 0, 0, 1, 1, 1]
     assert generations[0].completion_tokens is None  # usage covers all choices; not split per sample
 
@@ -131,7 +152,11 @@ def test_several_samples_per_conversation(stub: StubServer) -> None:
 def test_native_tool_calls_drive_the_env_and_malformed_arguments_are_format_errors(stub: StubServer) -> None:
     script = iter(
         [
-            completion(None, [call("propose", json.dumps({"sql": "SELECT count(*) FROM sqlite_master"}), "t1")], "tool_calls"),
+            completion(
+                None,
+                [call("propose", json.dumps({"sql": "SELECT count(*) FROM sqlite_master"}), "t1")],
+                "tool_calls",
+            ),
             completion(None, [call("execute", '{"sql": "SELECT', "t2")], "tool_calls"),  # malformed JSON
             completion("Done, I think."),  # a reply with no action
             completion(None, [call("answer", "{}", "t4")], "tool_calls"),

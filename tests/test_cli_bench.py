@@ -44,10 +44,18 @@ def _assert_same_numbers(bench: dict, evaluated: dict) -> None:
     )  # fmt: skip
     for level, entry in bench["by_hardness"].items():
         official = evaluated["by_level"][level]
-        assert (entry["count"], entry["EX"], entry["EM"]) == (official["count"], official["exec"], official["exact"])
+        assert (entry["count"], entry["EX"], entry["EM"]) == (
+            official["count"],
+            official["exec"],
+            official["exact"],
+        )
     for bucket, entry in bench["by_turn"].items():
         official = evaluated["by_turn"][bucket]
-        assert (entry["count"], entry["EX"], entry["EM"]) == (official["count"], official["exec"], official["exact"])
+        assert (entry["count"], entry["EX"], entry["EM"]) == (
+            official["count"],
+            official["exec"],
+            official["exact"],
+        )
     assert bench["gold_errors"] == len(evaluated["gold_errors"])
 
 
@@ -81,9 +89,20 @@ def test_bench_on_the_sample_writes_every_output(sample_bench) -> None:
         folder = out / entry["dir"]
         pred = read_pred(folder / "pred.txt")
         assert [len(turns) for turns in pred] == [len(turns) for turns in gold]
-        items = [json.loads(line) for line in (folder / "items.jsonl").read_text(encoding="utf-8").splitlines()]
+        items = [
+            json.loads(line) for line in (folder / "items.jsonl").read_text(encoding="utf-8").splitlines()
+        ]
         assert len(items) == 176
-        assert {"interaction", "turn", "exact", "exec", "hardness", "steps", "corrections", "reward_exec_match"} <= set(items[0])
+        assert {
+            "interaction",
+            "turn",
+            "exact",
+            "exec",
+            "hardness",
+            "steps",
+            "corrections",
+            "reward_exec_match",
+        } <= set(items[0])
         assert [i["pred"] for i in items] == [sql for turns in pred for sql in turns]
         assert [i["gold"] for i in items] == [sql for turns in gold for sql, _ in turns]
         trajectories = load_trajectories(folder / "trajectories.jsonl")
@@ -93,7 +112,9 @@ def test_bench_on_the_sample_writes_every_output(sample_bench) -> None:
     oracle, previous, noisy = (summary["agents"][a]["summary"] for a in BUILTINS)
     assert oracle["EX"] == oracle["EM"] == oracle["IM_EX"] == 1.0
     assert previous["EX"] < 0.1 and previous["IM_EM"] == 0.0
-    assert noisy["EM"] == 1.0 and noisy["corrections"] > 0 and noisy["steps_per_turn"] > oracle["steps_per_turn"]
+    assert (
+        noisy["EM"] == 1.0 and noisy["corrections"] > 0 and noisy["steps_per_turn"] > oracle["steps_per_turn"]
+    )
     # The printed output says it is the sample and shows every agent.
     assert "bundled SAMPLE dataset" in printed and "not a real CoSQL/SParC release" in printed
     table = printed[printed.index("agent") :]
@@ -147,21 +168,57 @@ def test_agent_specs() -> None:
     assert parse_agent_spec("hf:./models/qwen") == AgentSpec("hf", "./models/qwen")
     assert parse_agent_spec("openai:gpt-4o-mini") == AgentSpec("openai", "gpt-4o-mini", None)
     spec = parse_agent_spec("openai:Qwen/Qwen3-1.7B@http://127.0.0.1:8000/v1")
-    assert (spec.target, spec.url, spec.display_name) == ("Qwen/Qwen3-1.7B", "http://127.0.0.1:8000/v1", "openai:Qwen/Qwen3-1.7B")
+    assert (spec.target, spec.url, spec.display_name) == (
+        "Qwen/Qwen3-1.7B",
+        "http://127.0.0.1:8000/v1",
+        "openai:Qwen/Qwen3-1.7B",
+    )
     for bad in ("gpt4", "hf:", "openai:", "openai:@http://x", "vllm:model"):
         with pytest.raises(ValueError, match="expected a built-in agent"):
             parse_agent_spec(bad)
 
 
 def test_unknown_agent_and_missing_model_are_clear_errors(tmp_path, capsys) -> None:
-    assert main(["bench", "--data-dir", "sample", "--agent", "oracle", "--agent", "gpt4", "--out", str(tmp_path / "a")]) == 2
+    assert (
+        main(
+            [
+                "bench",
+                "--data-dir",
+                "sample",
+                "--agent",
+                "oracle",
+                "--agent",
+                "gpt4",
+                "--out",
+                str(tmp_path / "a"),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "unknown agent 'gpt4'" in err and "hf:PATH" in err and "openai:MODEL@URL" in err
     assert not (tmp_path / "a").exists()  # specs are checked before anything runs
     missing = tmp_path / "no-model"
-    assert main(["bench", "--data-dir", "sample", "--agent", f"hf:{missing}", "--out", str(tmp_path / "b")]) == 2
+    assert (
+        main(["bench", "--data-dir", "sample", "--agent", f"hf:{missing}", "--out", str(tmp_path / "b")]) == 2
+    )
     assert "no such model folder" in capsys.readouterr().err
-    assert main(["bench", "--data-dir", "sample", "--agent", "oracle", "--mode", "turn", "--out", str(tmp_path / "c")]) == 2
+    assert (
+        main(
+            [
+                "bench",
+                "--data-dir",
+                "sample",
+                "--agent",
+                "oracle",
+                "--mode",
+                "turn",
+                "--out",
+                str(tmp_path / "c"),
+            ]
+        )
+        == 2
+    )
 
 
 def test_openai_spec_builds_an_llm_agent_and_an_unreachable_server_is_a_clear_error(tmp_path, capsys) -> None:
@@ -192,14 +249,20 @@ def test_bench_with_a_tiny_hf_model_batched(tmp_path, capsys) -> None:
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     entry = summary["agents"]["hf:tiny"]
     assert entry["summary"]["batched"] and entry["summary"]["num_envs"] == 2
-    assert entry["summary"]["prompt_tokens"] > 0 and 0 < entry["summary"]["completion_tokens"] <= 8 * 2 * entry["summary"]["turns"]
+    assert (
+        entry["summary"]["prompt_tokens"] > 0
+        and 0 < entry["summary"]["completion_tokens"] <= 8 * 2 * entry["summary"]["turns"]
+    )
     trajectories = load_trajectories(out / entry["dir"] / "trajectories.jsonl")
     assert [t.options["index"] for t in trajectories] == [0, 1]
     step = trajectories[0].steps[0]
     assert step.generation["batch_size"] in (1, 2) and step.generation["latency_s"] > 0
     assert all(r.matches for r in replay_all(trajectories))  # text replies replay to the same rewards
     # The untrained model rarely proposes anything: its forced empty answers are written as the placeholder.
-    items = [json.loads(line) for line in (out / entry["dir"] / "items.jsonl").read_text(encoding="utf-8").splitlines()]
+    items = [
+        json.loads(line)
+        for line in (out / entry["dir"] / "items.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     preds = [sql for turns in read_pred(out / entry["dir"] / "pred.txt") for sql in turns]
     assert [p if i["pred"] else "" for p, i in zip(preds, items)] == [i["pred"] or "" for i in items]
     assert all(p == "EMPTY_PREDICTION" for p, i in zip(preds, items) if not i["pred"])
@@ -225,7 +288,9 @@ def test_bench_on_real_cosql_dev_rescores_identically(cosql_dir, tmp_path, capsy
         entry = summary["agents"][name]["summary"]
         _assert_same_numbers(entry, _rescore(out, name, capsys))
     noisy = summary["agents"]["noisy-no-correct"]["summary"]
-    assert 0.2 < noisy["EX"] < 0.9 and noisy["gold_errors"] >= 1  # half the turns corrupted; the broken golds counted
+    assert (
+        0.2 < noisy["EX"] < 0.9 and noisy["gold_errors"] >= 1
+    )  # half the turns corrupted; the broken golds counted
 
 
 def test_run_and_bench_print_the_same_column_titles(sample_bench, capsys) -> None:

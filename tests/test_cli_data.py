@@ -11,10 +11,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import REAL_DATA_DIR, REAL_RELEASE
 
 from mtsql_env.cli import main
-
-from conftest import REAL_DATA_DIR, REAL_RELEASE
 
 realdata = pytest.mark.skipif(
     not (REAL_RELEASE / "sql_state_tracking" / "cosql_dev.json").is_file(),
@@ -47,7 +46,10 @@ def tiny_sparc_zip(tmp_path: Path) -> Path:
         for db_id in ("shop", "absent_db")
     ]
     dialogues = [
-        {"database_id": db_id, "interaction": [{"utterance": "How many items?", "query": "SELECT count(*) FROM Item"}]}
+        {
+            "database_id": db_id,
+            "interaction": [{"utterance": "How many items?", "query": "SELECT count(*) FROM Item"}],
+        }
         for db_id in ("shop", "absent_db")
     ]
     db_path = tmp_path / "shop.sqlite"
@@ -97,7 +99,9 @@ def test_info_with_nothing_installed(capsys: pytest.CaptureFixture[str], isolate
 
 
 def test_info_bad_data_dir_is_a_clean_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["data", "info", "--data-dir", str(tmp_path / "nowhere")]) == 2  # expected errors exit 2 (issue 9)
+    assert (
+        main(["data", "info", "--data-dir", str(tmp_path / "nowhere")]) == 2
+    )  # expected errors exit 2 (issue 9)
     captured = capsys.readouterr()
     assert "nowhere does not exist" in captured.err and "Traceback" not in captured.err + captured.out
 
@@ -114,10 +118,17 @@ def test_install_then_info(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert main(["data", "info", "--cache-dir", str(cache)]) == 0
     out = capsys.readouterr().out
     assert "sparc: " in out and "(found via cache)" in out and "No train split in this release" in out
-    assert next(line for line in out.splitlines() if line.startswith("dev ")).split()[:4] == ["dev", "2", "2", "1/2"]
+    assert next(line for line in out.splitlines() if line.startswith("dev ")).split()[:4] == [
+        "dev",
+        "2",
+        "2",
+        "1/2",
+    ]
 
 
-def test_install_errors_exit_nonzero_without_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_install_errors_exit_nonzero_without_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["data", "install", str(tmp_path / "missing.zip")]) == 2
     assert "missing.zip does not exist" in capsys.readouterr().err
     evil = tiny_sparc_zip(tmp_path)
@@ -144,7 +155,11 @@ def test_module_entry_point(tmp_path: Path) -> None:
     for var in ("MTSQL_DATA_DIR", "MTSQL_COSQL_DIR", "MTSQL_SPARC_DIR"):
         env.pop(var, None)
     result = subprocess.run(
-        [sys.executable, "-m", "mtsql_env.cli", "data", "info"], capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", "mtsql_env.cli", "data", "info"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert "cosql: not found" in result.stdout

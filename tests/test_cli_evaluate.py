@@ -40,7 +40,9 @@ def _run(args: list[str]) -> int:
     return main(["evaluate", *args])
 
 
-def test_cli_on_sample_data(sample_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_on_sample_data(
+    sample_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     gold, pred = sample_files
     items, summary = tmp_path / "items.jsonl", tmp_path / "summary.json"
     code = _run(
@@ -82,17 +84,26 @@ def test_cli_gold_cache_is_written_then_reused(
     assert len(list(other.glob("*.gold.pkl"))) == 1
 
 
-def test_cli_exec_only_needs_no_tables(sample_files: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:
+def test_cli_exec_only_needs_no_tables(
+    sample_files: tuple[Path, Path], capsys: pytest.CaptureFixture
+) -> None:
     gold, pred = sample_files
-    assert _run(["--gold", str(gold), "--pred", str(pred), "--db", str(SAMPLE / "database"), "--etype", "exec"]) == 0
+    assert (
+        _run(["--gold", str(gold), "--pred", str(pred), "--db", str(SAMPLE / "database"), "--etype", "exec"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "EXECUTION ACCURACY" in out and "EXACT MATCHING" not in out
 
 
-def test_cli_reports_bad_inputs(sample_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_cli_reports_bad_inputs(
+    sample_files: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     gold, pred = sample_files
     db = str(SAMPLE / "database")
-    assert _run(["--gold", str(gold), "--pred", str(pred), "--db", db, "--etype", "match"]) == 2  # expected errors exit 2 (issue 9)
+    assert (
+        _run(["--gold", str(gold), "--pred", str(pred), "--db", db, "--etype", "match"]) == 2
+    )  # expected errors exit 2 (issue 9)
     assert "--table is required" in capsys.readouterr().err
     short = write_pred(tmp_path / "short.txt", [["SELECT 1"]])
     assert _run(["--gold", str(gold), "--pred", str(short), "--db", db, "--etype", "exec"]) == 2
@@ -101,7 +112,9 @@ def test_cli_reports_bad_inputs(sample_files: tuple[Path, Path], tmp_path: Path,
     bad.write_text("SELECT 1\n")
     assert _run(["--gold", str(bad), "--pred", str(pred), "--db", db, "--etype", "exec"]) == 2
     assert "bad_gold.txt:1" in capsys.readouterr().err
-    assert _run(["--gold", str(tmp_path / "none.txt"), "--pred", str(pred), "--db", db, "--etype", "exec"]) == 2
+    assert (
+        _run(["--gold", str(tmp_path / "none.txt"), "--pred", str(pred), "--db", db, "--etype", "exec"]) == 2
+    )
 
 
 def test_cli_path_does_not_import_pandas(sample_files: tuple[Path, Path]) -> None:

@@ -12,14 +12,32 @@ from mtsql_env.cli import main
 
 def test_run_prints_scores_and_writes_json(capsys: pytest.CaptureFixture[str], tmp_path) -> None:
     out = tmp_path / "summary.json"
-    assert main(["run", "--data-dir", "sample", "--agent", "oracle", "--episodes", "3", "--no-progress", "--json", str(out)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--data-dir",
+                "sample",
+                "--agent",
+                "oracle",
+                "--episodes",
+                "3",
+                "--no-progress",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
     printed = capsys.readouterr().out
     assert "bundled SAMPLE dataset" in printed and "oracle" in printed
     summary = json.loads(out.read_text())
     assert summary["dataset"] == "sample" and summary["agents"]["oracle"]["EX"] == 1.0
 
 
-def test_play_takes_typed_actions_from_the_terminal(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_play_takes_typed_actions_from_the_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     typed = "<propose>SELECT count(*) FROM book</propose>\n<execute/>\nnot an action\n<answer/>\nquit\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(typed))
     assert main(["play", "--data-dir", "sample", "--dialogue", "dev-0000"]) == 0

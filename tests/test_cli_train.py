@@ -23,7 +23,9 @@ def test_train_help_does_not_import_torch() -> None:
         "try:\n    main(['train', '--help'])\nexcept SystemExit as e:\n    code = e.code\n"
         "print('EXIT', code, 'torch' in sys.modules, 'trl' in sys.modules, 'transformers' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
     assert "grpo" in out and "ppo" in out and "sft" in out
     assert out.strip().splitlines()[-1] == "EXIT 0 False False False"
 
@@ -46,7 +48,8 @@ def test_missing_extra_names_the_install_command(monkeypatch, capsys) -> None:
 # --- Below: the trainers themselves (the train extra) ------------------------------------------------
 
 needs_train = pytest.mark.skipif(
-    any(__import__("importlib").util.find_spec(m) is None for m in ("torch", "trl")), reason="needs the train extra"
+    any(__import__("importlib").util.find_spec(m) is None for m in ("torch", "trl")),
+    reason="needs the train extra",
 )
 
 
@@ -54,7 +57,14 @@ needs_train = pytest.mark.skipif(
 def test_trainer_help_lists_every_config_field(capsys) -> None:
     assert main(["train", "sft", "--help"]) == 0
     text = capsys.readouterr().out
-    for flag in ("--config", "--num_samples", "--stage", "--max_easy_keep", "--assistant_only_loss", "--learning_rate"):
+    for flag in (
+        "--config",
+        "--num_samples",
+        "--stage",
+        "--max_easy_keep",
+        "--assistant_only_loss",
+        "--learning_rate",
+    ):
         assert flag in text
 
 
@@ -74,7 +84,9 @@ def test_grpo_help_lists_the_mtsql_fields_first(capsys) -> None:
 @pytest.mark.parametrize("name", ["grpo", "ppo", "sft"])
 def test_cpu_quick_configs_parse_into_the_trainer_configs(name: str) -> None:
     _, configs = train_cli.load_trainer(name)
-    parsed = train_cli.parse_trainer_args(name, ["--config", str(CONFIGS / f"{name}_cpu_quick.yaml"), "--seed", "3"], configs)
+    parsed = train_cli.parse_trainer_args(
+        name, ["--config", str(CONFIGS / f"{name}_cpu_quick.yaml"), "--seed", "3"], configs
+    )
     assert [type(c) for c in parsed] == list(configs)
     assert any(getattr(c, "data_dir", None) == "sample" for c in parsed)  # from the YAML
     assert any(getattr(c, "seed", None) == 3 for c in parsed)  # the flag wins over the YAML's 0
@@ -104,7 +116,16 @@ def test_unknown_yaml_key_is_named(tmp_path: Path) -> None:
 
 @needs_train
 def test_single_stages_from_the_command_line(tmp_path: Path) -> None:
-    base = ["train", "sft", "--config", str(CONFIGS / "sft_cpu_quick.yaml"), "--run_dir", str(tmp_path), "--max_items", "3"]
+    base = [
+        "train",
+        "sft",
+        "--config",
+        str(CONFIGS / "sft_cpu_quick.yaml"),
+        "--run_dir",
+        str(tmp_path),
+        "--max_items",
+        "3",
+    ]
     assert main([*base, "--stage", "sample"]) == 0
     assert len((tmp_path / "round_0" / "samples.jsonl").read_text().splitlines()) == 9  # 3 items x 3 samples
     assert not (tmp_path / "round_0" / "selected.jsonl").exists()
@@ -117,11 +138,23 @@ def test_single_stages_from_the_command_line(tmp_path: Path) -> None:
 
 @needs_train
 def test_sft_quick_config_trains_in_process(tmp_path: Path, capsys) -> None:
-    rc = main(["train", "sft", "--config", str(CONFIGS / "sft_cpu_quick.yaml"), "--run_dir", str(tmp_path),
-               "--max_steps", "2", "--num_samples", "2"])
+    rc = main(
+        [
+            "train",
+            "sft",
+            "--config",
+            str(CONFIGS / "sft_cpu_quick.yaml"),
+            "--run_dir",
+            str(tmp_path),
+            "--max_steps",
+            "2",
+            "--num_samples",
+            "2",
+        ]
+    )
     assert rc == 0
     stdout = capsys.readouterr().out
-    summary = json.loads(stdout[stdout.rindex('{\n  "output_dir"'):])  # the command's own summary comes last
+    summary = json.loads(stdout[stdout.rindex('{\n  "output_dir"') :])  # the command's own summary comes last
     assert summary["model_dir"] == str(tmp_path / "round_0" / "model") and summary["last_log"]["step"] == 2
     out = tmp_path / "round_0"
     assert len((out / "samples.jsonl").read_text().splitlines()) == 16  # 8 items x 2 samples (flag over YAML)

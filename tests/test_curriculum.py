@@ -32,7 +32,9 @@ def dev_grades():
 
 @pytest.mark.parametrize("num_buckets", [1, 2, 3, 4])
 def test_hardness_buckets_partition_every_sample_turn(dev_rows, dev_grades, num_buckets):
-    buckets = hardness_buckets(dev_rows, num_buckets=num_buckets, grades=dev_grades, data_dir="sample", split="dev")
+    buckets = hardness_buckets(
+        dev_rows, num_buckets=num_buckets, grades=dev_grades, data_dir="sample", split="dev"
+    )
     keys = [key for bucket in buckets for key in bucket.keys]
     assert len(keys) == len(set(keys)) == len(dev_rows) == 176
     assert set(keys) == {row_key(r) for r in dev_rows}
@@ -63,7 +65,10 @@ def test_hardness_computed_from_the_env_matches_the_evaluator(dev_rows):
     evaluator = Evaluator(sample.database_dir, sample.tables_path)
     dialogue = sample.dialogues[3]
     for turn in dialogue.turns:
-        assert grades[dialogue.dialogue_id, turn.index] == evaluator.score_turn(turn.query, turn.query, dialogue.db_id).hardness
+        assert (
+            grades[dialogue.dialogue_id, turn.index]
+            == evaluator.score_turn(turn.query, turn.query, dialogue.db_id).hardness
+        )
 
 
 def test_solve_rate_buckets_from_a_stub_policy():
@@ -79,19 +84,25 @@ def test_solve_rate_buckets_from_a_stub_policy():
             return Action("answer", sql=info["gold_sql"] if info["turn_index"] % 2 == 0 else "SELECT 1")
 
     rows = build_turn_dataset(data_dir="sample", split="train", max_rows=12)
-    rates = measure_solve_rates(EvenTurnsAgent(), rows, samples=2, data_dir="sample", split="train", expose_gold=True)
+    rates = measure_solve_rates(
+        EvenTurnsAgent(), rows, samples=2, data_dir="sample", split="train", expose_gold=True
+    )
     assert rates == {row_key(r): float(r["turn"] % 2 == 0) for r in rows}
     buckets = solve_rate_buckets(rates, 3)
     assert [len(b) for b in buckets] == [4, 4, 4]
     ordered = [rates[k] for b in buckets for k in b.keys]
     assert ordered == sorted(ordered, reverse=True)  # most-solved first
-    assert buckets[0].keys == tuple(k for k in (row_key(r) for r in rows) if rates[k] == 1.0)[:4]  # ties keep row order
+    assert (
+        buckets[0].keys == tuple(k for k in (row_key(r) for r in rows) if rates[k] == 1.0)[:4]
+    )  # ties keep row order
     parts = split_dataset(rows, buckets)
     assert [len(p) for _, p in parts] == [4, 4, 4]
 
 
 def test_solve_rates_count_only_ex_and_em():
-    records = [{"dialogue_id": "d", "turn": 0, "exec": 1, "exact": 1}] * 3 + [{"dialogue_id": "d", "turn": 0, "exec": 1, "exact": 0}]
+    records = [{"dialogue_id": "d", "turn": 0, "exec": 1, "exact": 1}] * 3 + [
+        {"dialogue_id": "d", "turn": 0, "exec": 1, "exact": 0}
+    ]
     assert solve_rates(records) == {("d", 0): 0.75}
 
 

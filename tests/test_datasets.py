@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REAL_DATA_DIR, REAL_RELEASE
 
 from mtsql_env import data_cache, datasets
 from mtsql_env.data_cache import data_info, install_release
@@ -33,8 +34,6 @@ from mtsql_env.datasets import (
     load_schemas,
     read_sqlite_schema,
 )
-
-from conftest import REAL_DATA_DIR, REAL_RELEASE
 
 SPARC_FIXTURE = Path(__file__).parent / "fixtures" / "sparc" / "sparc" / "dev.json"
 realdata = pytest.mark.skipif(
@@ -144,7 +143,9 @@ def test_find_release_accepts_the_release_or_a_parent(tmp_path: Path) -> None:
     assert find_release("cosql", str(tmp_path / "dl")) == release
 
 
-def test_find_release_search_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, isolated_env: Path) -> None:
+def test_find_release_search_order(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, isolated_env: Path
+) -> None:
     in_cache = make_release(isolated_env / "cosql" / "cosql_dataset")
     in_data_dir_var = make_release(tmp_path / "shared" / "cosql_dataset")
     in_cosql_var = make_release(tmp_path / "mine" / "cosql_dataset")
@@ -188,7 +189,9 @@ def test_explicit_data_dir_with_the_other_benchmark_says_so(tmp_path: Path) -> N
         find_release("sparc", tmp_path)
 
 
-def test_benchmark_env_var_pointing_nowhere_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_benchmark_env_var_pointing_nowhere_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("MTSQL_SPARC_DIR", str(tmp_path / "missing"))
     with pytest.raises(DataNotFoundError, match=r"\$MTSQL_SPARC_DIR"):
         find_release("sparc")
@@ -198,7 +201,13 @@ def test_not_found_message_says_where_and_how(isolated_env: Path) -> None:
     with pytest.raises(DataNotFoundError) as err:
         load_dataset("sparc")
     message = str(err.value)
-    needles = ("$MTSQL_SPARC_DIR", "$MTSQL_DATA_DIR", str(isolated_env), "mtsql data install sparc.zip", "data_dir")
+    needles = (
+        "$MTSQL_SPARC_DIR",
+        "$MTSQL_DATA_DIR",
+        str(isolated_env),
+        "mtsql data install sparc.zip",
+        "data_dir",
+    )
     for needle in needles:
         assert needle in message
 
@@ -303,7 +312,9 @@ def test_missing_tables_json_names_it(tmp_path: Path) -> None:
 def test_tables_entry_with_bad_indexes(tmp_path: Path) -> None:
     bad = dict(TINY_TABLES, foreign_keys=[[4, 99]])
     release = make_release(tmp_path / "r", tables=[bad])
-    with pytest.raises(DataFormatError, match=r"entry 0 \(tiny\): .foreign_keys. has an entry that is not a column index"):
+    with pytest.raises(
+        DataFormatError, match=r"entry 0 \(tiny\): .foreign_keys. has an entry that is not a column index"
+    ):
         load_schemas(release / "tables.json")
     del bad["column_types"]
     (release / "tables.json").write_text(json.dumps([bad]))
@@ -316,12 +327,18 @@ def test_tables_entry_with_bad_indexes(tmp_path: Path) -> None:
     [
         (lambda items: items[1].pop("database_id"), r"item 1: missing required key 'database_id'"),
         (lambda items: items[0].pop("interaction"), r"item 0: missing required key 'interaction'"),
-        (lambda items: items[1]["interaction"][1].pop("query"), r"item 1, turn 1: missing required key 'query'"),
+        (
+            lambda items: items[1]["interaction"][1].pop("query"),
+            r"item 1, turn 1: missing required key 'query'",
+        ),
         (
             lambda items: items[0]["interaction"][0].pop("utterance"),
             r"item 0, turn 0: missing required key 'utterance'",
         ),
-        (lambda items: items[0]["interaction"][0].update(query=None), r"item 0, turn 0: 'query' should be a str"),
+        (
+            lambda items: items[0]["interaction"][0].update(query=None),
+            r"item 0, turn 0: 'query' should be a str",
+        ),
     ],
 )
 def test_missing_required_keys_name_file_and_item(tmp_path: Path, mutate: Any, expected: str) -> None:
@@ -348,7 +365,9 @@ def test_duplicate_release_ids_are_rejected(tmp_path: Path) -> None:
         load_dataset("cosql", data_dir=release)
 
 
-def test_dialogues_without_turns_are_left_out_loudly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_dialogues_without_turns_are_left_out_loudly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     items = tiny_items(n=3)
     items[1]["interaction"] = []
     release = make_release(tmp_path / "r", splits={"dev": items})
@@ -420,12 +439,6 @@ def test_fallback_to_sample_is_loud_and_only_without_data_dir(
         load_dataset("sparc", "dev", tmp_path / "empty", fallback_to_sample=True)  # explicit path wins
 
 
-def test_lazy_reexports() -> None:
-    assert datasets.install_release is install_release and datasets.data_info is data_info
-    with pytest.raises(AttributeError):
-        datasets.no_such_name  # noqa: B018
-
-
 @pytest.mark.skipif(
     not (datasets.sample_dir() / "sql_state_tracking" / "cosql_dev.json").is_file(),
     reason="the bundled sample's dialogues (mtsql_env/sample_data/cosql_dataset/sql_state_tracking) "
@@ -484,16 +497,21 @@ def test_real_schemas_all_load_and_agree_with_sqlite() -> None:
         schema = schemas[entry["db_id"]]
         assert sum(len(t.columns) for t in schema.tables) == len(entry["column_names_original"]) - 1
         assert len(schema.foreign_keys) == len(entry["foreign_keys"])
-    on_disk = sorted(p.name for p in (REAL_RELEASE / "database").iterdir() if (p / f"{p.name}.sqlite").is_file())
+    on_disk = sorted(
+        p.name for p in (REAL_RELEASE / "database").iterdir() if (p / f"{p.name}.sqlite").is_file()
+    )
     assert len(on_disk) == 19 and "wta_1" not in on_disk
     for db_id in on_disk:
-        from_sqlite = read_sqlite_schema(REAL_RELEASE / "database" / db_id / f"{db_id}.sqlite", include_internal=True)
+        from_sqlite = read_sqlite_schema(
+            REAL_RELEASE / "database" / db_id / f"{db_id}.sqlite", include_internal=True
+        )
         from_json = schemas[db_id]
 
         def key(schema: datasets.Schema) -> tuple[set[Any], set[Any]]:
             columns = {(c.table.lower(), c.original_name.lower()) for t in schema.tables for c in t.columns}
             fks = {
-                tuple(x.lower() for x in (f.table, f.column, f.ref_table, f.ref_column)) for f in schema.foreign_keys
+                tuple(x.lower() for x in (f.table, f.column, f.ref_table, f.ref_column))
+                for f in schema.foreign_keys
             }
             return columns, fks
 
@@ -519,7 +537,12 @@ def test_sparc_fixture_over_real_databases(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("MTSQL_SPARC_DIR", str(tmp_path))
     dataset = load_dataset("sparc", "dev")
     assert dataset.root == release and dataset.source == "sparc"
-    assert [d.dialogue_id for d in dataset.dialogues] == ["concert_singer/101", "dev-0001", "car_1/103", "dev-0003"]
+    assert [d.dialogue_id for d in dataset.dialogues] == [
+        "concert_singer/101",
+        "dev-0001",
+        "car_1/103",
+        "dev-0003",
+    ]
     assert [d.db_id for d in dataset.dialogues] == ["concert_singer", "pets_1", "car_1", "concert_singer"]
     assert dataset.num_turns == 10
     for dialogue in dataset.dialogues:  # every gold query runs on the real database, opened read-only
@@ -534,7 +557,9 @@ def test_sparc_fixture_over_real_databases(monkeypatch: pytest.MonkeyPatch, tmp_
 # Installing releases
 
 
-def zip_folder(folder: Path, archive: Path, *, prefix: str = "", only_dbs: tuple[str, ...] | None = None) -> Path:
+def zip_folder(
+    folder: Path, archive: Path, *, prefix: str = "", only_dbs: tuple[str, ...] | None = None
+) -> Path:
     """Zip ``folder`` (following symlinks) under ``prefix``; keep only ``only_dbs`` of its databases."""
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
         for path in sorted(folder.rglob("*")):
@@ -549,7 +574,9 @@ def zip_folder(folder: Path, archive: Path, *, prefix: str = "", only_dbs: tuple
 
 @realdata
 @pytest.mark.realdata
-def test_install_official_style_zip(tmp_path: Path, isolated_env: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_install_official_style_zip(
+    tmp_path: Path, isolated_env: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     archive = zip_folder(
         REAL_RELEASE, tmp_path / "cosql_dataset.zip", prefix="cosql_dataset/", only_dbs=("car_1", "pets_1")
     )
@@ -653,7 +680,9 @@ def test_install_validates_before_replacing(tmp_path: Path) -> None:
     ["../evil.txt", "cosql_dataset/../../evil.txt", "/tmp/mtsql-evil.txt", "C:/evil.txt", "..\\evil.txt"],
 )
 def test_install_rejects_path_traversal(tmp_path: Path, member: str) -> None:
-    archive = zip_folder(make_release(tmp_path / "src" / "cosql_dataset"), tmp_path / "x.zip", prefix="cosql_dataset/")
+    archive = zip_folder(
+        make_release(tmp_path / "src" / "cosql_dataset"), tmp_path / "x.zip", prefix="cosql_dataset/"
+    )
     with zipfile.ZipFile(archive, "a") as out:
         out.writestr(member, "owned")
     with pytest.raises(DataFormatError, match="unsafe member"):
@@ -664,7 +693,9 @@ def test_install_rejects_path_traversal(tmp_path: Path, member: str) -> None:
 
 
 def test_install_rejects_symlink_members(tmp_path: Path) -> None:
-    archive = zip_folder(make_release(tmp_path / "src" / "cosql_dataset"), tmp_path / "x.zip", prefix="cosql_dataset/")
+    archive = zip_folder(
+        make_release(tmp_path / "src" / "cosql_dataset"), tmp_path / "x.zip", prefix="cosql_dataset/"
+    )
     link = zipfile.ZipInfo("cosql_dataset/database/link")
     link.external_attr = (stat.S_IFLNK | 0o777) << 16
     with zipfile.ZipFile(archive, "a") as out:
@@ -683,10 +714,16 @@ def test_data_info_on_real_data(tmp_path: Path) -> None:
     entries = data_info(data_dir=REAL_DATA_DIR)
     assert [e["benchmark"] for e in entries] == ["cosql"]
     (entry,) = entries
-    assert entry["found_via"] == "data_dir argument" and entry["schemas"] == 166 and entry["sqlite_files"] == 19
+    assert (
+        entry["found_via"] == "data_dir argument" and entry["schemas"] == 166 and entry["sqlite_files"] == 19
+    )
     (dev,) = entry["splits"]
     assert (dev["split"], dev["dialogues"], dev["turns"], dev["databases"], dev["databases_present"]) == (
-        "dev", 293, 1007, 20, 19
+        "dev",
+        293,
+        1007,
+        20,
+        19,
     )
     assert dev["missing_databases"] == {"wta_1": 17} and dev["missing_turns"] == {"wta_1": 59}
 
@@ -696,7 +733,9 @@ def test_data_info_reports_cache_and_broken_splits(tmp_path: Path, isolated_env:
     release = install_release(make_release(tmp_path / "src" / "sparc", "sparc"))
     (release / "train.json").write_text("{oops")
     (entry,) = data_info()
-    assert entry["benchmark"] == "sparc" and entry["found_via"] == "cache" and entry["release"] == str(release)
+    assert (
+        entry["benchmark"] == "sparc" and entry["found_via"] == "cache" and entry["release"] == str(release)
+    )
     splits = {s["split"]: s for s in entry["splits"]}
     assert splits["dev"]["dialogues"] == 2 and splits["dev"]["missing_databases"] == {}
     assert "invalid JSON" in splits["train"]["error"]

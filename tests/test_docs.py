@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import REAL_RELEASE
 
 import mtsql_agents
 import mtsql_env
 import mtsql_trainers
-
-from conftest import REAL_RELEASE
 
 
 def _modules() -> list[str]:

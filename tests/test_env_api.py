@@ -113,7 +113,9 @@ def test_vector_envs_return_intact_text(vectorization_mode: str) -> None:
         for i, seed in enumerate((3, 4)):
             expected, _ = single.reset(seed=seed)
             assert observations[i] == expected
-        observations, rewards, terminated, truncated, infos = envs.step(["<propose>SELECT 1</propose>", "<execute/>"])
+        observations, rewards, terminated, truncated, infos = envs.step(
+            ["<propose>SELECT 1</propose>", "<execute/>"]
+        )
         assert observations[0].startswith("Candidate set")
         assert observations[1].startswith("Format error")
     finally:
@@ -133,7 +135,9 @@ def test_render_modes_and_idempotent_close() -> None:
 @pytest.mark.parametrize("vectorization_mode", ["sync", "async"])
 def test_vector_info_merges_when_sub_envs_are_out_of_step(vectorization_mode: str) -> None:
     # One sub-env answers while the other does not, in both orders: info values keep their types.
-    envs = gym.make_vec("MTSQL-CoSQL-v0", num_envs=2, vectorization_mode=vectorization_mode, data_dir="sample", mode="turn")
+    envs = gym.make_vec(
+        "MTSQL-CoSQL-v0", num_envs=2, vectorization_mode=vectorization_mode, data_dir="sample", mode="turn"
+    )
     try:
         envs.reset(seed=[0, 1])
         for actions in (["<answer>SELECT 1</answer>", "junk"], ["junk", "<answer>SELECT 1</answer>"]):

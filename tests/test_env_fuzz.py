@@ -13,10 +13,10 @@ from pathlib import Path
 
 import gymnasium as gym
 import pytest
-
-import mtsql_env  # noqa: F401 - registers the env ids
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import mtsql_env  # noqa: F401 - registers the env ids
 
 TIMEOUT_S = 0.05
 ACTIONS_PER_EXAMPLE = 5
@@ -53,15 +53,32 @@ _verify = st.builds(
     st.sampled_from(["execution", "memory", "elsewhere", ""]),
     st.sampled_from(["pass", "fail", "maybe", ""]),
 )
-_unbalanced = st.builds(lambda k, sql: f"<{k}>{sql}", _kind, _sql) | st.builds(lambda sql: f"{sql}</answer>", _sql)
+_unbalanced = st.builds(lambda k, sql: f"<{k}>{sql}", _kind, _sql) | st.builds(
+    lambda sql: f"{sql}</answer>", _sql
+)
 _tool_call = st.builds(
     lambda name, args: json.dumps({"name": name, "arguments": args}),
     _kind,
-    st.dictionaries(st.sampled_from(["sql", "target", "verdict", "x"]), st.one_of(st.text(max_size=30), st.integers(), _sql)),
+    st.dictionaries(
+        st.sampled_from(["sql", "target", "verdict", "x"]),
+        st.one_of(st.text(max_size=30), st.integers(), _sql),
+    ),
 ) | st.builds(lambda s: "<tool_call>" + s + "</tool_call>", st.text(max_size=50))
 _binary = st.binary(max_size=200).map(lambda b: b.decode("latin-1"))
-_huge = st.integers(min_value=16_000, max_value=40_000).map(lambda n: "<propose>SELECT " + "1," * (n // 2) + "1</propose>")
-ACTION = st.one_of(st.text(max_size=200), _binary, _tagged, _verify, _unbalanced, _tool_call, _huge, st.just("<execute/>"), st.just("<answer/>"))
+_huge = st.integers(min_value=16_000, max_value=40_000).map(
+    lambda n: "<propose>SELECT " + "1," * (n // 2) + "1</propose>"
+)
+ACTION = st.one_of(
+    st.text(max_size=200),
+    _binary,
+    _tagged,
+    _verify,
+    _unbalanced,
+    _tool_call,
+    _huge,
+    st.just("<execute/>"),
+    st.just("<answer/>"),
+)
 
 
 def _hashes(folder: Path) -> dict[str, str]:
@@ -70,13 +87,21 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_ten_thousand_adversarial_actions() -> None:
-    env = gym.make("MTSQL-CoSQL-v0", data_dir="sample", mode="turn", query_timeout_s=TIMEOUT_S, max_steps_per_turn=6)
+    env = gym.make(
+        "MTSQL-CoSQL-v0", data_dir="sample", mode="turn", query_timeout_s=TIMEOUT_S, max_steps_per_turn=6
+    )
     database_dir = env.unwrapped.dataset.database_dir
     before = _hashes(database_dir)
     env.reset(seed=0)
     stats = {"steps": 0, "format_errors": 0, "slowest": 0.0}
 
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        derandomize=True,
+    )
     @given(st.lists(ACTION, min_size=ACTIONS_PER_EXAMPLE, max_size=ACTIONS_PER_EXAMPLE))
     def run(actions: list[str]) -> None:
         for action in actions:

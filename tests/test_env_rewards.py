@@ -82,7 +82,9 @@ def test_empty_result_judged_fail_scores_a_tenth() -> None:
 
 
 def test_coherent_follow_up() -> None:
-    rewards, infos = play([f"<propose>{GOLD_2}</propose>", '<verify target="memory" verdict="pass"/>', "<answer/>"], turn=2)
+    rewards, infos = play(
+        [f"<propose>{GOLD_2}</propose>", '<verify target="memory" verdict="pass"/>', "<answer/>"], turn=2
+    )
     assert rewards == pytest.approx([0.8, 0.1, 2.0])
     assert infos[1]["action"] == {"name": "verify", "arguments": {"target": "memory", "verdict": "pass"}}
 
@@ -102,7 +104,9 @@ def test_incoherent_follow_up_drops_the_earlier_filter() -> None:
 
 
 def test_malformed_and_out_of_order_actions_are_counted_not_raised() -> None:
-    rewards, infos = play(["<propose>SELECT", "<answer/>", "\x00\xff junk", f"<answer>{GOLD_1}</answer>"], turn=1)
+    rewards, infos = play(
+        ["<propose>SELECT", "<answer/>", "\x00\xff junk", f"<answer>{GOLD_1}</answer>"], turn=1
+    )
     assert [i["format_error"] is not None for i in infos] == [True, True, True, False]
     assert infos[-1]["format_errors"] == 3
     assert "not closed" in infos[0]["format_error"] and "no candidate" in infos[1]["format_error"]
@@ -121,7 +125,12 @@ def test_penalties_are_options() -> None:
 
 def test_outcome_preset_pays_only_at_the_answer() -> None:
     rewards, _ = play(
-        [f"<propose>{GOLD_1}</propose>", "<execute/>", '<verify target="execution" verdict="pass"/>', "<answer/>"],
+        [
+            f"<propose>{GOLD_1}</propose>",
+            "<execute/>",
+            '<verify target="execution" verdict="pass"/>',
+            "<answer/>",
+        ],
         turn=1,
         reward="outcome",
     )

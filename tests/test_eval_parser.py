@@ -45,6 +45,7 @@ def test_doctests(module: str) -> None:
 
 # -- tokenizer (spec §2.2) -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("sql", "tokens"),
     [
@@ -84,16 +85,20 @@ def test_tokenize(sql: str, tokens: list[str]) -> None:
 
 def test_odd_quote_count_fails() -> None:
     with pytest.raises(SQLParseError, match="odd number of quotes"):
-        tokenize("SELECT a FROM t WHERE b = \"Fran'ce\"")
+        tokenize('SELECT a FROM t WHERE b = "Fran\'ce"')
 
 
 def test_value_rewrite() -> None:
     rewritten = rewrite_value_placeholder("a = value AND b = 'value' AND c_value = VALUE")
     assert rewritten == "a = 1 AND b = '1' AND c_1 = VALUE"
-    assert rewrite_value_placeholder("a = value AND c_value = values", strict=True) == "a = 1 AND c_value = values"
+    assert (
+        rewrite_value_placeholder("a = value AND c_value = values", strict=True)
+        == "a = 1 AND c_value = values"
+    )
 
 
 # -- parsed structure (spec §2.4-§2.5) -------------------------------------------------------------------
+
 
 def test_select_items_keep_aggregate_at_item_level() -> None:
     q = parse_sql("SELECT DISTINCT count(DISTINCT country), max(age - singer_id), name FROM singer", SCHEMA)
@@ -137,9 +142,13 @@ def test_from_joins_concatenate_on_conditions() -> None:
 
 
 def test_bare_column_resolves_to_first_from_table() -> None:
-    q = parse_sql("SELECT stadium_id FROM concert AS T1 JOIN stadium AS T2 ON T1.stadium_id = T2.stadium_id", SCHEMA)
+    q = parse_sql(
+        "SELECT stadium_id FROM concert AS T1 JOIN stadium AS T2 ON T1.stadium_id = T2.stadium_id", SCHEMA
+    )
     assert q["select"][1][0] == (0, val("concert.stadium_id"))
-    q = parse_sql("SELECT stadium_id FROM stadium AS T2 JOIN concert AS T1 ON T1.stadium_id = T2.stadium_id", SCHEMA)
+    q = parse_sql(
+        "SELECT stadium_id FROM stadium AS T2 JOIN concert AS T1 ON T1.stadium_id = T2.stadium_id", SCHEMA
+    )
     assert q["select"][1][0] == (0, val("stadium.stadium_id"))
 
 
@@ -159,8 +168,12 @@ def test_subqueries_and_set_operations() -> None:
         SCHEMA,
     )
     negated, op, _, sub, _ = q["where"][0]
-    assert (negated, op) == (True, 8) and sub["from"]["table_units"] == (("table_unit", "__singer_in_concert__"),)
-    assert q["union"]["except"]["from"]["table_units"] == (("table_unit", "__singer__"),)  # nests to the right
+    assert (negated, op) == (True, 8) and sub["from"]["table_units"] == (
+        ("table_unit", "__singer_in_concert__"),
+    )
+    assert q["union"]["except"]["from"]["table_units"] == (
+        ("table_unit", "__singer__"),
+    )  # nests to the right
     assert q["except"] is None and q["intersect"] is None
     q = parse_sql("SELECT count(*) FROM (SELECT name FROM singer WHERE age > 3)", SCHEMA)
     kind, sub = q["from"]["table_units"][0]
@@ -179,7 +192,18 @@ def test_trailing_text_is_ignored() -> None:
 
 
 def test_empty_sql_shape() -> None:
-    keys = {"select", "from", "where", "groupBy", "having", "orderBy", "limit", "intersect", "union", "except"}
+    keys = {
+        "select",
+        "from",
+        "where",
+        "groupBy",
+        "having",
+        "orderBy",
+        "limit",
+        "intersect",
+        "union",
+        "except",
+    }
     assert set(empty_sql()) == keys
     assert empty_sql() is not empty_sql()
 
@@ -239,6 +263,7 @@ def test_alias_map_is_query_wide_and_last_definition_wins() -> None:
 
 # -- schema and foreign keys (spec §1.3-§1.4) ---------------------------------------------------------
 
+
 def test_eval_schema_reads_sqlite_lower_cased(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     with sqlite3.connect(path) as conn:
@@ -246,7 +271,10 @@ def test_eval_schema_reads_sqlite_lower_cased(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE Concert (ID int)")
     schema = load_eval_schema(path)
     assert schema.tables == {"singer": ("singer_id", "name"), "concert": ("id",)}
-    assert schema.id_map["singer.singer_id"] == "__singer.singer_id__" and schema.id_map["concert"] == "__concert__"
+    assert (
+        schema.id_map["singer.singer_id"] == "__singer.singer_id__"
+        and schema.id_map["concert"] == "__concert__"
+    )
     assert schema.table_column_ids["__concert__"] == frozenset({"__concert.id__"})
     assert load_eval_schema(str(path)) is schema
 

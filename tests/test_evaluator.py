@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from test_exec_match import load_cases  # tests/ is on sys.path (pytest rootdir-relative import)
 
 import mtsql_env
 from mtsql_env.evaluation.evaluator import (
@@ -24,8 +25,6 @@ from mtsql_env.evaluation.evaluator import (
 from mtsql_env.evaluation.exact_match import PARTIAL_COMPONENTS
 from mtsql_env.evaluation.exec_match import prepare_for_execution
 from mtsql_env.evaluation.files import read_gold, write_gold, write_pred
-
-from test_exec_match import load_cases  # tests/ is on sys.path (pytest rootdir-relative import)
 
 SAMPLE = Path(mtsql_env.__file__).parent / "sample_data" / "cosql_dataset"
 CASES = load_cases()
@@ -68,7 +67,9 @@ def test_garbage_pred_reports_both_errors(sample_evaluator: Evaluator) -> None:
     assert score.pred_parse_error and score.pred_exec_error and "syntax" in score.pred_exec_error
 
 
-def test_pairing_stops_at_the_shorter_side_and_empty_interaction_is_correct(sample_evaluator: Evaluator) -> None:
+def test_pairing_stops_at_the_shorter_side_and_empty_interaction_is_correct(
+    sample_evaluator: Evaluator,
+) -> None:
     gold = [[Q_ALL, Q_WHERE, Q_COUNT], [], [Q_COUNT], [Q_ALL]]
     pred = [[Q_ALL[0]], ["SELECT 1"], [], [Q_ALL[0], "SELECT extra FROM nowhere"]]
     result = sample_evaluator.evaluate(gold, pred)
@@ -124,7 +125,9 @@ def test_etype_exec_and_match(sample_evaluator: Evaluator) -> None:
     assert summary["qm_exec"] is None and summary["qm_exact"] == 1.0
 
 
-def test_gold_errors_are_excluded_and_reported(sample_evaluator: Evaluator, caplog: pytest.LogCaptureFixture) -> None:
+def test_gold_errors_are_excluded_and_reported(
+    sample_evaluator: Evaluator, caplog: pytest.LogCaptureFixture
+) -> None:
     bad_parse = ("SELECT nonexistent_column FROM artist", "music_store")
     missing_db = ("SELECT 1 FROM t", "no_such_db")
     gold = [[Q_ALL, bad_parse], [missing_db, missing_db], [Q_COUNT]]
@@ -139,7 +142,9 @@ def test_gold_errors_are_excluded_and_reported(sample_evaluator: Evaluator, capl
     # interaction 0 is judged on its valid turn (correct); interaction 1 has only gold errors (left out);
     # interaction 2 is wrong
     assert s["by_level"]["joint_all"]["count"] == 2 and s["im_exec"] == 0.5
-    assert "3 gold turn(s) failed" in caplog.text and "no_such_db: database not found (2 turns)" in caplog.text
+    assert (
+        "3 gold turn(s) failed" in caplog.text and "no_such_db: database not found (2 turns)" in caplog.text
+    )
     frame = result.items
     assert frame["gold_error"].notna().sum() == 3
 
@@ -168,10 +173,18 @@ def test_and_or_partial_row_follows_the_official_order() -> None:
     assert row == {"acc": 0.5, "rec": 1.0, "f1": pytest.approx(2 / 3)}
     assert official.records[0]["partial"]["and/or"] == [0, 1, 0]
     # the printed accuracy block comes first, then the recall block
-    acc_line, rec_line = [line for line in official.format_tables().splitlines() if line.startswith("and/or")][:2]
+    acc_line, rec_line = [
+        line for line in official.format_tables().splitlines() if line.startswith("and/or")
+    ][:2]
     assert "0.500" in acc_line and "0.500" not in rec_line
-    strict = Evaluator(SAMPLE / "database", SAMPLE / "tables.json", EvaluatorConfig(strict=True)).evaluate(gold, pred)
-    assert strict.summary["by_level"]["all"]["partial"]["and/or"] == {"acc": 1.0, "rec": 0.5, "f1": pytest.approx(2 / 3)}
+    strict = Evaluator(SAMPLE / "database", SAMPLE / "tables.json", EvaluatorConfig(strict=True)).evaluate(
+        gold, pred
+    )
+    assert strict.summary["by_level"]["all"]["partial"]["and/or"] == {
+        "acc": 1.0,
+        "rec": 0.5,
+        "f1": pytest.approx(2 / 3),
+    }
 
 
 def test_result_items_json_and_tables(sample_evaluator: Evaluator) -> None:
@@ -209,7 +222,9 @@ def cosql_evaluators(cosql_dir: Path) -> dict[bool, Evaluator]:
 def test_spec_table_through_the_driver(case: dict[str, str], cosql_evaluators: dict[bool, Evaluator]) -> None:
     score = cosql_evaluators[False].score_turn(case["pred"], case["gold"], case["db"])
     assert (score.exact, score.exec, score.hardness) == (int(case["em"]), int(case["ex"]), case["hardness"])
-    assert cosql_evaluators[True].score_turn(case["pred"], case["gold"], case["db"]).exec == int(case["ex_kd"])
+    assert cosql_evaluators[True].score_turn(case["pred"], case["gold"], case["db"]).exec == int(
+        case["ex_kd"]
+    )
 
 
 # -- the real CoSQL dev set --------------------------------------------------------------------------------
@@ -260,7 +275,9 @@ def _perturb(sql: str, kind: str) -> str | None:
         cut = where.end() + number.start()
         return sql[:cut] + str(int(number.group(1)) + 7) + sql[where.end() + number.end() :]
     if kind == "drop_where":
-        if sql.upper().count("WHERE") != 1 or re.search(r"\b(GROUP|ORDER|UNION|INTERSECT|EXCEPT|LIMIT)\b", sql, re.I):
+        if sql.upper().count("WHERE") != 1 or re.search(
+            r"\b(GROUP|ORDER|UNION|INTERSECT|EXCEPT|LIMIT)\b", sql, re.I
+        ):
             return None
         return re.split(r"\bwhere\b", sql, flags=re.I)[0]
     if kind == "swap_direction":
@@ -321,7 +338,10 @@ def test_perturbed_predictions_on_sampled_dev_items(
 @pytest.mark.realdata
 def test_files_round_trip_with_mixed_predictions(tmp_path: Path, cosql_dir: Path, dev_gold: list) -> None:
     gold = [turns for turns in dev_gold[:40] if turns and turns[0][1] != "wta_1"][:20]
-    preds = [[sql if i % 2 == 0 else _perturb(sql, "garbage") for i, (sql, _) in enumerate(turns)] for turns in gold]
+    preds = [
+        [sql if i % 2 == 0 else _perturb(sql, "garbage") for i, (sql, _) in enumerate(turns)]
+        for turns in gold
+    ]
     gold_path = write_gold(tmp_path / "gold.txt", gold)
     pred_path = write_pred(tmp_path / "pred.txt", preds)
     result = evaluate_files(gold_path, pred_path, cosql_dir / "database", cosql_dir / "tables.json")
@@ -414,7 +434,9 @@ def test_disk_cache_round_trip_and_invalidation(tmp_path: Path) -> None:
     key = gold_cache_key(pairs, db_dir, SAMPLE / "tables.json", second._gold_settings())
     assert load_gold_cache(cache, key) is not None
     # the key changes with the settings, the gold set and the database file
-    other = Evaluator(db_dir, SAMPLE / "tables.json", EvaluatorConfig(cache_dir=str(cache), keep_distinct=True))
+    other = Evaluator(
+        db_dir, SAMPLE / "tables.json", EvaluatorConfig(cache_dir=str(cache), keep_distinct=True)
+    )
     assert gold_cache_key(pairs, db_dir, SAMPLE / "tables.json", other._gold_settings()) != key
     assert gold_cache_key(pairs[:2], db_dir, SAMPLE / "tables.json", second._gold_settings()) != key
     db_file = db_dir / "music_store" / "music_store.sqlite"

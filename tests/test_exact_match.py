@@ -90,7 +90,9 @@ def test_fixture_case(case: Case, cosql_dir: Path, kmaps: dict, strict_kmaps: di
     assert int(result.exact) == int(case.meta["em"])
     assert set(result.partial) == set(PARTIAL_COMPONENTS)
     if "pred_error" in case.meta:
-        assert (result.pred_parse_error is not None) == bool(int(case.meta["pred_error"])), result.pred_parse_error
+        assert (result.pred_parse_error is not None) == bool(int(case.meta["pred_error"])), (
+            result.pred_parse_error
+        )
     for item in filter(None, (p.strip() for p in case.meta.get("partial", "").split(";"))):
         name, _, expected = item.partition("=")
         assert result.partial[name.strip()] == tuple(int(x) for x in expected.split("/")), name
@@ -107,7 +109,9 @@ def test_fixture_case(case: Case, cosql_dir: Path, kmaps: dict, strict_kmaps: di
 
 # -- unit behaviour on small schemas -------------------------------------------------------------------
 
-SINGERS = EvalSchema.from_tables({"singer": ["singer_id", "name", "age", "total_value"], "sic": ["singer_id"]})
+SINGERS = EvalSchema.from_tables(
+    {"singer": ["singer_id", "name", "age", "total_value"], "sic": ["singer_id"]}
+)
 
 
 @pytest.mark.parametrize("module", ["exact_match", "hardness"])
@@ -139,7 +143,11 @@ def test_value_rewrite_touches_identifiers_unless_strict() -> None:
 def test_prepared_gold_is_reusable_and_unchanged() -> None:
     gold = prepare_gold("SELECT name , age FROM singer WHERE age > 3 ORDER BY age", SINGERS, {})
     before = repr(gold.normalized), repr(gold.parsed)
-    for pred in ("SELECT age , name FROM singer WHERE age > 9 ORDER BY age", "SELECT name FROM singer", "junk"):
+    for pred in (
+        "SELECT age , name FROM singer WHERE age > 9 ORDER BY age",
+        "SELECT name FROM singer",
+        "junk",
+    ):
         match_prepared(pred, gold, SINGERS, {})
     assert (repr(gold.normalized), repr(gold.parsed)) == before
     assert match_prepared("SELECT age , name FROM singer WHERE age > 9 ORDER BY age", gold, SINGERS, {}).exact
@@ -169,6 +177,7 @@ def test_empty_pred_and_or_quirk_counts_for_both_totals() -> None:
 
 
 # -- the real CoSQL dev gold ---------------------------------------------------------------------------
+
 
 def _dev_gold(cosql_dir: Path, kmaps: dict) -> tuple[list, list, collections.Counter]:
     gold_file = cosql_dir.parent / "reference" / "cosql_dev_gold.txt"

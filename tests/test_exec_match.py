@@ -65,8 +65,33 @@ def test_remove_distinct(sql: str, expected: str) -> None:
 
 
 _sqlish = st.lists(
-    st.sampled_from(["SELECT", " ", "distinct", "DISTINCT", "Distinct_x", "'", '"', "`", ";", "(", ")", "END",
-                     "--", "\n", "/*", "*/", "a", "$", "#", "''", "\\", "x.distinct", "1"]),
+    st.sampled_from(
+        [
+            "SELECT",
+            " ",
+            "distinct",
+            "DISTINCT",
+            "Distinct_x",
+            "'",
+            '"',
+            "`",
+            ";",
+            "(",
+            ")",
+            "END",
+            "--",
+            "\n",
+            "/*",
+            "*/",
+            "a",
+            "$",
+            "#",
+            "''",
+            "\\",
+            "x.distinct",
+            "1",
+        ]
+    ),
     max_size=25,
 ).map("".join)
 
@@ -197,7 +222,9 @@ def _brute_force_equal(gold: list[tuple], pred: list[tuple], ordered: bool) -> b
     return False
 
 
-_values = st.one_of(st.integers(-3, 3), st.sampled_from(["a", "b", "3"]), st.none(), st.sampled_from([1.0, 2.5]))
+_values = st.one_of(
+    st.integers(-3, 3), st.sampled_from(["a", "b", "3"]), st.none(), st.sampled_from([1.0, 2.5])
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -207,7 +234,9 @@ _values = st.one_of(st.integers(-3, 3), st.sampled_from(["a", "b", "3"]), st.non
     ordered=st.booleans(),
     seed=st.integers(0, 10),
 )
-def test_strict_comparison_matches_brute_force(ncols: int, data: st.DataObject, ordered: bool, seed: int) -> None:
+def test_strict_comparison_matches_brute_force(
+    ncols: int, data: st.DataObject, ordered: bool, seed: int
+) -> None:
     rows = st.lists(st.tuples(*[_values] * ncols), min_size=0, max_size=6)
     gold = data.draw(rows)
     # Build a pred that is often equal: permute the columns and shuffle the rows of gold, maybe mutate one.
@@ -241,7 +270,11 @@ def test_database_files_takes_every_name_containing_sqlite(tmp_path: Path) -> No
     for name in ("db.sqlite", "db_2.sqlite", "extra.sqlite.bak", "db.db", "schema.sql"):
         (folder / name).write_bytes(b"")
     (folder / "dir.sqlite").mkdir()
-    assert [p.name for p in database_files(tmp_path, "db")] == ["db.sqlite", "db_2.sqlite", "extra.sqlite.bak"]
+    assert [p.name for p in database_files(tmp_path, "db")] == [
+        "db.sqlite",
+        "db_2.sqlite",
+        "extra.sqlite.bak",
+    ]
     assert database_files(tmp_path, "missing") == ()
 
 

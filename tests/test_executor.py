@@ -17,6 +17,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from conftest import REAL_DATA_DIR
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -28,8 +29,6 @@ from mtsql_env.executor import (
     SQLiteExecutor,
     classify_error,
 )
-
-from conftest import REAL_DATA_DIR
 
 DATABASE_DIR = REAL_DATA_DIR / "cosql_dataset" / "database"
 GOLD_FILE = REAL_DATA_DIR / "reference" / "cosql_dev_gold.txt"
@@ -128,7 +127,9 @@ def _count_opens(caplog: pytest.LogCaptureFixture) -> int:
         "SELECT avg(Age), max(Age), min(Age) FROM singer WHERE Country = 'France'",
     ],
 )
-def test_results_match_raw_sqlite_on_real_db(executor: SQLiteExecutor, real_dbs: dict[str, Path], sql: str) -> None:
+def test_results_match_raw_sqlite_on_real_db(
+    executor: SQLiteExecutor, real_dbs: dict[str, Path], sql: str
+) -> None:
     path = real_dbs["concert_singer"]
     result = executor.execute(path, sql)
     assert result.ok and result.error is None and result.message == ""
@@ -184,7 +185,11 @@ def test_read_only_file_in_read_only_folder(tmp_path: Path, executor: SQLiteExec
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
         before = _snapshot(folder)
-        assert executor.execute(path, "SELECT name FROM person ORDER BY id").rows == (("Ann",), ("Bob",), ("Cé",))
+        assert executor.execute(path, "SELECT name FROM person ORDER BY id").rows == (
+            ("Ann",),
+            ("Bob",),
+            ("Cé",),
+        )
         assert executor.execute(path, "DELETE FROM person").error is ErrorKind.FORBIDDEN
         assert _snapshot(folder) == before
     finally:
@@ -217,7 +222,9 @@ def test_non_immutable_mode_also_reads(tiny_db: Path) -> None:
         ("SELECT Name FROM singer WHERE Age IN (SELECT Age, Name FROM singer)", ErrorKind.OTHER),
     ],
 )
-def test_errors_are_classified(executor: SQLiteExecutor, real_dbs: dict[str, Path], sql: str, kind: ErrorKind) -> None:
+def test_errors_are_classified(
+    executor: SQLiteExecutor, real_dbs: dict[str, Path], sql: str, kind: ErrorKind
+) -> None:
     result = executor.execute(real_dbs["concert_singer"], sql)
     assert result.error is kind
     assert result.status == "error" and not result.ok and not result.empty
@@ -303,7 +310,9 @@ def test_writes_and_escapes_are_forbidden(
     assert executor.execute(path, "SELECT count(*) FROM singer").rows == ((6,),)
 
 
-def test_vacuum_into_absolute_path_creates_nothing(executor: SQLiteExecutor, tiny_db: Path, tmp_path: Path) -> None:
+def test_vacuum_into_absolute_path_creates_nothing(
+    executor: SQLiteExecutor, tiny_db: Path, tmp_path: Path
+) -> None:
     target = tmp_path / "elsewhere" / "copy.db"
     target.parent.mkdir()
     result = executor.execute(tiny_db, f"VACUUM INTO '{target}'")
@@ -352,8 +361,32 @@ def test_read_only_pragmas_are_allowed(executor: SQLiteExecutor, tiny_db: Path) 
         st.text(max_size=80),
         st.lists(
             st.sampled_from(
-                ["SELECT", "*", "name", "FROM", "person", "big", "WHERE", "=", "'x'", ";", "DROP", "TABLE",
-                 "INSERT", "INTO", "VALUES", "(", ")", "1", ",", "ATTACH", "PRAGMA", "--", "/*", "UNION"]
+                [
+                    "SELECT",
+                    "*",
+                    "name",
+                    "FROM",
+                    "person",
+                    "big",
+                    "WHERE",
+                    "=",
+                    "'x'",
+                    ";",
+                    "DROP",
+                    "TABLE",
+                    "INSERT",
+                    "INTO",
+                    "VALUES",
+                    "(",
+                    ")",
+                    "1",
+                    ",",
+                    "ATTACH",
+                    "PRAGMA",
+                    "--",
+                    "/*",
+                    "UNION",
+                ]
             ),
             max_size=12,
         ).map(" ".join),
@@ -433,7 +466,9 @@ def test_default_row_cap_on_cross_join(executor: SQLiteExecutor, tiny_db: Path) 
     assert result.elapsed_s < 1.0
 
 
-@pytest.mark.parametrize(("cap", "truncated"), [(999, True), (1000, False), (1001, False), (128, True), (127, True)])
+@pytest.mark.parametrize(
+    ("cap", "truncated"), [(999, True), (1000, False), (1001, False), (128, True), (127, True)]
+)
 def test_row_cap_boundary(executor: SQLiteExecutor, tiny_db: Path, cap: int, truncated: bool) -> None:
     result = executor.execute(tiny_db, "SELECT n FROM big ORDER BY n", max_rows=cap)
     assert result.truncated is truncated
@@ -462,7 +497,9 @@ def test_single_huge_value_is_refused(executor: SQLiteExecutor, tiny_db: Path) -
 # -- decoding ---------------------------------------------------------------------------------------------
 
 
-def test_invalid_utf8_bytes_are_dropped_like_the_official_evaluator(executor: SQLiteExecutor, tiny_db: Path) -> None:
+def test_invalid_utf8_bytes_are_dropped_like_the_official_evaluator(
+    executor: SQLiteExecutor, tiny_db: Path
+) -> None:
     result = executor.execute(tiny_db, "SELECT id, label FROM messy ORDER BY id")
     assert result.rows == ((1, "ab"), (2, "ok"), (3, "é"))
     assert list(result.rows) == _raw_rows(tiny_db, "SELECT id, label FROM messy ORDER BY id")
@@ -489,7 +526,9 @@ def test_missing_file_raises_file_not_found(executor: SQLiteExecutor, tmp_path: 
         (b"SQLite format 3\x00" + b"\xab" * 5000, "not a usable SQLite database"),
     ],
 )
-def test_non_database_file_raises(executor: SQLiteExecutor, tmp_path: Path, content: bytes, match: str) -> None:
+def test_non_database_file_raises(
+    executor: SQLiteExecutor, tmp_path: Path, content: bytes, match: str
+) -> None:
     path = tmp_path / "bad.sqlite"
     path.write_bytes(content)
     with pytest.raises(DatabaseFileError, match=match) as info:
@@ -516,7 +555,9 @@ def test_corrupt_pages_raise_database_file_error(executor: SQLiteExecutor, real_
 # -- connection cache, file changes, paths ----------------------------------------------------------------
 
 
-def test_connection_is_reused(executor: SQLiteExecutor, tiny_db: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_connection_is_reused(
+    executor: SQLiteExecutor, tiny_db: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG, logger="mtsql_env.executor")
     for _ in range(50):
         assert executor.execute(tiny_db, "SELECT count(*) FROM person").rows == ((3,),)
@@ -608,9 +649,16 @@ def test_pickle_round_trip(tiny_db: Path) -> None:
 
 def _workload(paths: dict[str, Path]) -> list[tuple[Path, str]]:
     queries = {
-        "concert_singer": ["SELECT count(*) FROM singer", "SELECT Name FROM singer ORDER BY Age", "SELECT nope FROM singer"],
+        "concert_singer": [
+            "SELECT count(*) FROM singer",
+            "SELECT Name FROM singer ORDER BY Age",
+            "SELECT nope FROM singer",
+        ],
         "pets_1": ["SELECT count(*) FROM Pets", "SELECT * FROM Student ORDER BY StuID", "DROP TABLE Pets"],
-        "world_1": ["SELECT Name FROM country WHERE Population > 100000000 ORDER BY Name", "SELECT count(*) FROM city"],
+        "world_1": [
+            "SELECT Name FROM country WHERE Population > 100000000 ORDER BY Name",
+            "SELECT count(*) FROM city",
+        ],
     }
     return [(paths[db], sql) for db, sqls in queries.items() for sql in sqls]
 
@@ -627,7 +675,9 @@ def _summary(result: ExecutionResult) -> tuple | str:
 
 
 @pytest.mark.realdata
-def test_threads_hammering_several_databases(real_dbs: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+def test_threads_hammering_several_databases(
+    real_dbs: dict[str, Path], caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG, logger="mtsql_env.executor")
     work = _workload(real_dbs) * 60
     expected = {(p, s): _expected(p, s) for p, s in set(work)}
@@ -668,7 +718,10 @@ def test_preview_of_real_results(executor: SQLiteExecutor, real_dbs: dict[str, P
     assert lines[0] == "Name | Age"
     assert lines[1] == f"{ok.rows[0][0]} | {ok.rows[0][1]}"
     assert lines[-1] == "... (6 rows)" and len(lines) == 1 + 5 + 1
-    assert executor.execute(path, "SELECT Name FROM singer WHERE Age > 999").preview() == "EMPTY: no rows (columns: Name)"
+    assert (
+        executor.execute(path, "SELECT Name FROM singer WHERE Age > 999").preview()
+        == "EMPTY: no rows (columns: Name)"
+    )
     error = executor.execute(path, "SELECT Nme FROM singer")
     assert error.preview() == "ERROR (unknown_column): no such column: Nme"
     capped = executor.execute(path, "SELECT Name FROM singer", max_rows=2)
@@ -677,10 +730,18 @@ def test_preview_of_real_results(executor: SQLiteExecutor, real_dbs: dict[str, P
 
 def test_preview_shows_nulls_and_blobs(executor: SQLiteExecutor, tiny_db: Path) -> None:
     text = executor.execute(tiny_db, "SELECT id, score, photo FROM person ORDER BY id").preview()
-    assert text.splitlines() == ["id | score | photo", "1 | 3.5 | <blob 2 B>", "2 | NULL | NULL", "3 | 1.0 | NULL", "(3 rows)"]
+    assert text.splitlines() == [
+        "id | score | photo",
+        "1 | 3.5 | <blob 2 B>",
+        "2 | NULL | NULL",
+        "3 | 1.0 | NULL",
+        "(3 rows)",
+    ]
 
 
-cell = st.one_of(st.none(), st.integers(), st.floats(allow_nan=False), st.text(max_size=300), st.binary(max_size=20))
+cell = st.one_of(
+    st.none(), st.integers(), st.floats(allow_nan=False), st.text(max_size=300), st.binary(max_size=20)
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -705,8 +766,13 @@ def test_preview_never_exceeds_max_chars(
 def test_to_dict_and_repr() -> None:
     result = ExecutionResult(columns=("a",), rows=((1,), (2,)), elapsed_s=0.01)
     assert result.to_dict() == {
-        "status": "ok", "columns": ["a"], "rows": [[1], [2]], "truncated": False,
-        "error": None, "message": "", "elapsed_s": 0.01,
+        "status": "ok",
+        "columns": ["a"],
+        "rows": [[1], [2]],
+        "truncated": False,
+        "error": None,
+        "message": "",
+        "elapsed_s": 0.01,
     }
     assert "rows=<2>" in repr(result)
     failed = ExecutionResult(error=ErrorKind.TIMEOUT, message="interrupted")
@@ -716,9 +782,13 @@ def test_to_dict_and_repr() -> None:
 
 def test_fast_built_result_equals_regular_one(executor: SQLiteExecutor, tiny_db: Path) -> None:
     got = executor.execute(tiny_db, "SELECT id, name FROM person ORDER BY id")
-    same = ExecutionResult(columns=got.columns, rows=got.rows, truncated=got.truncated, elapsed_s=got.elapsed_s)
+    same = ExecutionResult(
+        columns=got.columns, rows=got.rows, truncated=got.truncated, elapsed_s=got.elapsed_s
+    )
     assert got == same and hash(got) == hash(same)
-    assert {f.name: getattr(got, f.name) for f in fields(got)} == {f.name: getattr(same, f.name) for f in fields(same)}
+    assert {f.name: getattr(got, f.name) for f in fields(got)} == {
+        f.name: getattr(same, f.name) for f in fields(same)
+    }
     with pytest.raises(AttributeError):
         got.rows = ()  # type: ignore[misc]
 
@@ -726,7 +796,13 @@ def test_fast_built_result_equals_regular_one(executor: SQLiteExecutor, tiny_db:
 def test_config_fields_have_help_and_validate() -> None:
     for f in fields(ExecutorConfig):
         assert f.metadata.get("help"), f.name
-    for bad in ({"timeout_s": 0}, {"timeout_s": -1.0}, {"max_rows": 0}, {"max_bytes": 0}, {"max_value_bytes": 0}):
+    for bad in (
+        {"timeout_s": 0},
+        {"timeout_s": -1.0},
+        {"max_rows": 0},
+        {"max_bytes": 0},
+        {"max_value_bytes": 0},
+    ):
         with pytest.raises(ValueError, match=next(iter(bad))):
             ExecutorConfig(**bad)
 

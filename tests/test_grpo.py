@@ -72,7 +72,9 @@ class TestConfig:
             MTSQLGRPOConfig(curriculum="random", **common)
         with pytest.raises(ValueError, match="env_kwargs"):
             MTSQLGRPOConfig(env_kwargs='{"split": "dev"}', **common)
-        assert MTSQLGRPOConfig(env_kwargs='{"feedback_max_chars": 50}', **common).env_kwargs == {"feedback_max_chars": 50}
+        assert MTSQLGRPOConfig(env_kwargs='{"feedback_max_chars": 50}', **common).env_kwargs == {
+            "feedback_max_chars": 50
+        }
 
 
 class TestEnvironment:
@@ -80,7 +82,9 @@ class TestEnvironment:
         import inspect
 
         env = make_environment_factory(data_dir="sample", split="train")()
-        public = {n for n, _ in inspect.getmembers(type(env), predicate=inspect.isfunction) if not n.startswith("_")}
+        public = {
+            n for n, _ in inspect.getmembers(type(env), predicate=inspect.isfunction) if not n.startswith("_")
+        }
         assert public == {"reset", "get_reward", "propose", "execute", "verify", "correct", "answer"}
 
     def test_reward_is_the_env_total(self):
@@ -109,7 +113,9 @@ class TestEnvironment:
         assert env.get_reward() == pytest.approx(total)
         assert env.format_errors == 1 and env.done and env.turn_results[0]["exact"] == 1
         assert sum(env.components.values()) == pytest.approx(total)
-        assert env.answer() == "The turn is over: no further tool calls are needed." and env.calls_after_end == 1
+        assert (
+            env.answer() == "The turn is over: no further tool calls are needed." and env.calls_after_end == 1
+        )
 
 
 def test_component_funcs_read_envs_and_log_metrics():
@@ -130,8 +136,12 @@ def test_tiny_template_gets_a_tool_parser(tiny):
 
     _, tokenizer = tiny
     ensure_tool_parsing(tokenizer)
-    prefix = tokenizer.apply_chat_template([{"role": "user", "content": "q"}], add_generation_prompt=True, tokenize=False)
-    ids = tokenizer(f'<tool_call>{{"name": "answer", "arguments": {{"sql": "{GOLD}"}}}}</tool_call><|im_end|>')["input_ids"]
+    prefix = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "q"}], add_generation_prompt=True, tokenize=False
+    )
+    ids = tokenizer(
+        f'<tool_call>{{"name": "answer", "arguments": {{"sql": "{GOLD}"}}}}</tool_call><|im_end|>'
+    )["input_ids"]
     prefix_ids = tokenizer(prefix)["input_ids"]
     parsed = parse_response(tokenizer, ids, prefix=prefix_ids)
     assert parsed["tool_calls"][0]["function"] == {"name": "answer", "arguments": {"sql": GOLD}}
@@ -144,9 +154,16 @@ def test_train_junk_model_end_to_end(tiny, tmp_path):
     steps = [e for e in result.log_history if "loss" in e]
     assert len(steps) == 2
     for entry in steps:
-        for key in ("rewards/MTSQLToolEnv/mean", "rewards/exec_match/mean", "rewards/answered/mean", "env/steps"):
+        for key in (
+            "rewards/MTSQLToolEnv/mean",
+            "rewards/exec_match/mean",
+            "rewards/answered/mean",
+            "env/steps",
+        ):
             assert key in entry
-        assert entry["reward"] == pytest.approx(entry["rewards/MTSQLToolEnv/mean"])  # components have weight 0
+        assert entry["reward"] == pytest.approx(
+            entry["rewards/MTSQLToolEnv/mean"]
+        )  # components have weight 0
 
 
 def _tool_call(name: str, **arguments) -> str:

@@ -35,7 +35,9 @@ HAS_VLLM = importlib.util.find_spec("vllm") is not None
 def test_grpo_with_vllm_colocate_runs_two_steps_through_the_env(tmp_path):
     command = [sys.executable, str(ROOT / "examples" / "grpo_vllm_cpu.py"), "--output_dir", str(tmp_path)]
     env = {**os.environ, "TRL_EXPERIMENTAL_SILENCE": "1", "VLLM_CPU_KVCACHE_SPACE": "1"}
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["vllm_mode"] == "colocate"

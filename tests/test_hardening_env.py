@@ -18,11 +18,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import mtsql_env
 from mtsql_agents import OracleAgent, RewardFarmingAgent, run_agent, run_episode
 from mtsql_agents.base import Agent
 from mtsql_agents.vector_runner import run_vector
-
-import mtsql_env
 from mtsql_env.actions import ActionParseError, parse_actions
 from mtsql_env.env import MTSQLEnv
 from mtsql_env.info import AGENT_INFO_KEYS, GOLD_INFO_KEYS, INFO_KEYS

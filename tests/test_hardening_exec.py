@@ -57,7 +57,9 @@ ONE_INSTRUCTION_BOMBS = {
     "instr": "SELECT "
     + " + ".join(["instr(printf('%.*c', 250000, 'a'), printf('%.*c', 125000, 'a') || 'b')"] * 8),
     "replace": "SELECT "
-    + " + ".join(["length(replace(printf('%.*c', 250000, 'a'), printf('%.*c', 125000, 'a') || 'b', ''))"] * 8),
+    + " + ".join(
+        ["length(replace(printf('%.*c', 250000, 'a'), printf('%.*c', 125000, 'a') || 'b', ''))"] * 8
+    ),
 }
 
 

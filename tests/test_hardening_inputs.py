@@ -237,7 +237,9 @@ def test_data_dir_var_with_the_other_benchmark_only_gives_no_sample(
 def test_sample_fallback_only_when_nothing_is_configured(
     isolated: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (isolated / "evaluation").mkdir(parents=True)  # the cache exists (the gold cache lives there) but is empty
+    (isolated / "evaluation").mkdir(
+        parents=True
+    )  # the cache exists (the gold cache lives there) but is empty
     monkeypatch.setattr(datasets, "_fallback_warned", False)  # it warns once per process
     with caplog.at_level("WARNING", logger="mtsql_env.datasets"):
         dataset = load_dataset("cosql", fallback_to_sample=True)
@@ -665,7 +667,12 @@ LINES = st.lists(
 @FUZZ
 @given(gold=LINES, pred=LINES, data=st.binary(max_size=40))
 def test_fuzz_evaluate_files_never_crash(
-    eval_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], gold: list, pred: list, data: bytes
+    eval_files: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    gold: list,
+    pred: list,
+    data: bytes,
 ) -> None:
     """Any gold/pred file: a score (exit 0) or one clear line (exit 2); exit 1 would be an internal error."""
     (tmp_path / "g.txt").write_text("\n".join(gold) + "\n")

@@ -19,13 +19,12 @@ from mtsql_agents import llm as llm_module
 from mtsql_agents import vector_runner as vector_runner_module
 from mtsql_agents.backends import Generation, GenerationBackend, GenerationConfig
 from mtsql_agents.llm import NATIVE_TOOLS_NOTE, NOT_RUN_FEEDBACK, LLMAgent, build_initial_messages
-from mtsql_agents.runner import run_agent, run_episode
+from mtsql_agents.runner import run_agent
 from mtsql_agents.vector_runner import run_vector
 from mtsql_env.actions import TOOL_SCHEMAS
 from mtsql_env.prompts import INSTRUCTIONS
 
 SELECT = "SELECT count(*) FROM sqlite_master"
-
 
 
 def make_env(**kwargs: Any) -> gym.Env:
@@ -64,14 +63,18 @@ class ScriptedBackend:
         out = []
         for index, conversation in enumerate(conversations):
             reply = self.reply(conversation)
-            generation = reply if isinstance(reply, Generation) else Generation(text=reply, finish_reason="stop")
+            generation = (
+                reply if isinstance(reply, Generation) else Generation(text=reply, finish_reason="stop")
+            )
             generation.conversation_index = index
             generation.prompt_tokens, generation.completion_tokens = len(conversation), 1
             out.append(generation)
         return out
 
 
-def play(env: gym.Env, agent: LLMAgent, actions_out: list | None = None, **reset_kwargs: Any) -> list[dict[str, Any]]:
+def play(
+    env: gym.Env, agent: LLMAgent, actions_out: list | None = None, **reset_kwargs: Any
+) -> list[dict[str, Any]]:
     """Play one episode by hand, returning every step's info (so tests see what the env received)."""
     observation, info = env.reset(**reset_kwargs)
     agent.reset(observation, info)
@@ -114,7 +117,9 @@ def test_few_shot_example_alternates_roles_and_uses_valid_actions() -> None:
             assert set(roles[1:-1]) == {"user", "assistant", "tool"}
             ids = [m["tool_calls"][0]["id"] for m in assistant]
             assert [m["tool_call_id"] for m in messages if m["role"] == "tool"] == ids[:-1]
-            texts = [llm_module.reply_to_action(Generation("", tool_calls=m["tool_calls"])) for m in assistant]
+            texts = [
+                llm_module.reply_to_action(Generation("", tool_calls=m["tool_calls"])) for m in assistant
+            ]
         else:
             pairs = list(zip(roles[1:-1:2], roles[2:-1:2]))
             assert all(pair == ("user", "assistant") for pair in pairs)
@@ -153,7 +158,9 @@ def test_full_dialogue_runs_every_turn_through_the_loop() -> None:
     assert roles[:2] == ["system", "user"] and roles[-1] == "assistant"
     assert roles[2:] == ["assistant", "user"] * (len(sent) - 1) + ["assistant"]
     assert [m["content"] for m in conversation if m["role"] == "assistant"] == sent
-    next_questions = [m["content"] for m in conversation if m["content"].startswith("Answer committed.\n## Question")]
+    next_questions = [
+        m["content"] for m in conversation if m["content"].startswith("Answer committed.\n## Question")
+    ]
     assert len(next_questions) == num_turns - 1  # the next question arrives with the answer's feedback
     # Records for the runner / trajectory recorder.
     step = agent.last_generations[0]
@@ -178,7 +185,9 @@ def test_run_agent_counts_format_errors_of_a_model_without_actions() -> None:
 def test_thinking_fences_and_several_actions_first_action_is_taken() -> None:
     replies = iter(
         [
-            "<think>Maybe <answer/> right away? No.</think>\n<propose>\n```sql\n" + SELECT + "\n```\n</propose>"
+            "<think>Maybe <answer/> right away? No.</think>\n<propose>\n```sql\n"
+            + SELECT
+            + "\n```\n</propose>"
             " <execute/> <answer/>",
             "<answer/>",
         ]
@@ -227,12 +236,20 @@ def tool_call(name: str, arguments: str, call_id: str) -> dict[str, Any]:
 def test_native_tool_calls_use_tool_messages_and_the_first_call_is_run() -> None:
     script = iter(
         [
-            Generation("", tool_calls=[tool_call("propose", json.dumps({"sql": SELECT}), "a1")], finish_reason="tool_calls"),
+            Generation(
+                "",
+                tool_calls=[tool_call("propose", json.dumps({"sql": SELECT}), "a1")],
+                finish_reason="tool_calls",
+            ),
             # two calls in one reply: the env runs the first; the second is answered "not run"
             Generation(
-                "", tool_calls=[tool_call("execute", "{}", "b1"), tool_call("answer", "{}", "b2")], finish_reason="tool_calls"
+                "",
+                tool_calls=[tool_call("execute", "{}", "b1"), tool_call("answer", "{}", "b2")],
+                finish_reason="tool_calls",
             ),
-            Generation("", tool_calls=[tool_call("execute", '{"sql": "SELECT', "c1")], finish_reason="tool_calls"),
+            Generation(
+                "", tool_calls=[tool_call("execute", '{"sql": "SELECT', "c1")], finish_reason="tool_calls"
+            ),
             Generation("I will answer now.", finish_reason="stop"),  # prose, no action
             Generation("", tool_calls=[tool_call("answer", "", "e1")], finish_reason="tool_calls"),
         ]
@@ -260,7 +277,9 @@ def test_native_tool_calls_use_tool_messages_and_the_first_call_is_run() -> None
     assert tools[1]["content"].startswith("Execution") and tools[2]["content"] == NOT_RUN_FEEDBACK
     # After a prose reply (no structured call) the feedback is a user message.
     prose = next(i for i, m in enumerate(conversation) if m.get("content") == "I will answer now.")
-    assert conversation[prose + 1]["role"] == "user" and conversation[prose + 1]["content"].startswith("Format error")
+    assert conversation[prose + 1]["role"] == "user" and conversation[prose + 1]["content"].startswith(
+        "Format error"
+    )
 
 
 # --- Batching and the vector runner -----------------------------------------------------------------
@@ -271,7 +290,10 @@ def test_act_batch_serves_independent_slots_in_one_call() -> None:
     agent = LLMAgent(backend)
     agent.reset("## Question\nA?", {}, slot=0)
     agent.reset("## Question\nB?", {}, slot=5)
-    assert agent.act_batch(["## Question\nA?", "## Question\nB?"], [{}, {}], slots=[0, 5]) == [f"<propose>{SELECT}</propose>"] * 2
+    assert (
+        agent.act_batch(["## Question\nA?", "## Question\nB?"], [{}, {}], slots=[0, 5])
+        == [f"<propose>{SELECT}</propose>"] * 2
+    )
     assert agent.act_batch(["Candidate set.", "Candidate set."], [{}, {}], slots=[5, 0]) == ["<execute/>"] * 2
     assert backend.batch_sizes == [2, 2]
     assert [s.slot for s in agent.last_generations] == [5, 0] and agent.last_generations[0].batch_size == 2
@@ -290,7 +312,9 @@ def test_run_vector_matches_run_agent_turn_for_turn(vectorization_mode: str) -> 
     episodes = 5
     single = run_agent(make_env(), LLMAgent(ScriptedBackend(loop_policy)), episodes, progress=False)
     backend = ScriptedBackend(loop_policy)
-    envs = gym.make_vec("MTSQL-CoSQL-v0", num_envs=3, vectorization_mode=vectorization_mode, data_dir="sample")
+    envs = gym.make_vec(
+        "MTSQL-CoSQL-v0", num_envs=3, vectorization_mode=vectorization_mode, data_dir="sample"
+    )
     try:
         batched = run_vector(envs, LLMAgent(backend), episodes, progress=False)
     finally:
@@ -305,7 +329,9 @@ def test_run_vector_copies_agents_without_slots() -> None:
     from mtsql_agents import OracleAgent
 
     single = run_agent(make_env(expose_gold=True), OracleAgent(), 3, progress=False)
-    envs = gym.make_vec("MTSQL-CoSQL-v0", num_envs=2, vectorization_mode="sync", data_dir="sample", expose_gold=True)
+    envs = gym.make_vec(
+        "MTSQL-CoSQL-v0", num_envs=2, vectorization_mode="sync", data_dir="sample", expose_gold=True
+    )
     try:
         batched = run_vector(envs, OracleAgent(), 3, progress=False)
     finally:

@@ -23,14 +23,19 @@ def tiny_path(tmp_path_factory):
 def load(path, attn: str = "sdpa"):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    return AutoModelForCausalLM.from_pretrained(path, attn_implementation=attn), AutoTokenizer.from_pretrained(path)
+    return AutoModelForCausalLM.from_pretrained(
+        path, attn_implementation=attn
+    ), AutoTokenizer.from_pretrained(path)
 
 
 class TestPPOConfig:
     def test_defaults_are_valid_and_derive_values(self):
         config = PPOConfig()
         assert config.value_head_learning_rate == pytest.approx(10 * config.learning_rate)
-        assert config.steps_per_iteration == config.num_ppo_epochs * config.episodes_per_iteration // config.per_device_train_batch_size
+        assert (
+            config.steps_per_iteration
+            == config.num_ppo_epochs * config.episodes_per_iteration // config.per_device_train_batch_size
+        )
 
     @pytest.mark.parametrize(
         ("kwargs", "message"),
@@ -82,7 +87,9 @@ class TestPPOTrainer:
         from mtsql_trainers.ppo import PPOTrainer
 
         model, tokenizer = load(tiny_path)
-        args = PPOConfig(task="two_choice", data_dir="sample", num_envs=1, episodes_per_iteration=8, use_cpu=True)
+        args = PPOConfig(
+            task="two_choice", data_dir="sample", num_envs=1, episodes_per_iteration=8, use_cpu=True
+        )
         trainer = PPOTrainer(model, tokenizer, args)
         assert trainer.ref_model is None  # kl_coef = 0 builds no reference
         assert len(trainer.envs) == 1
@@ -121,7 +128,17 @@ class TestPPOTrainer:
         result = train_ppo(config, model, tokenizer)
         assert result.global_step == 2
         (metrics,) = result.history
-        for key in ("reward_mean", "kl", "clipfrac", "value_loss", "policy_loss", "entropy", "ex", "em", "reward/format_penalty"):
+        for key in (
+            "reward_mean",
+            "kl",
+            "clipfrac",
+            "value_loss",
+            "policy_loss",
+            "entropy",
+            "ex",
+            "em",
+            "reward/format_penalty",
+        ):
             assert key in metrics
         assert metrics["replies"] == 2.0
         assert metrics["kl"] == 0.0  # the reference equals the policy that sampled

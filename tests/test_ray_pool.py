@@ -7,11 +7,11 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
+from test_serve_concurrency import ENV_KWARGS, play_in_process
+
 from mtsql_agents.runner import run_agent, run_episode
 from mtsql_agents.scripted import OracleAgent
 from mtsql_agents.vector_runner import run_vector
-from test_serve_concurrency import ENV_KWARGS, play_in_process
-
 from mtsql_env.integrations.ray_pool import RayEnvPool, SessionLost
 
 pytestmark = pytest.mark.slow  # starting Ray and its actors takes ~20-40 s here

@@ -20,7 +20,9 @@ COUNT_ROWS = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHE
 def db(tmp_path: Path) -> Path:
     path = tmp_path / "t.sqlite"
     conn = sqlite3.connect(path)
-    conn.executescript("CREATE TABLE t(x INTEGER, s TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');")
+    conn.executescript(
+        "CREATE TABLE t(x INTEGER, s TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b'), (3, 'c');"
+    )
     conn.close()
     return path
 
@@ -50,7 +52,13 @@ def test_errors_are_cached_but_timeouts_are_not(db: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "sql", ["SELECT random() FROM t", "SELECT x, RANDOMBLOB (4) FROM t", "SELECT date('now')", "SELECT current_timestamp"]
+    "sql",
+    [
+        "SELECT random() FROM t",
+        "SELECT x, RANDOMBLOB (4) FROM t",
+        "SELECT date('now')",
+        "SELECT current_timestamp",
+    ],
 )
 def test_nondeterministic_sql_always_runs(db: Path, sql: str) -> None:
     cache = ResultCache()
@@ -117,7 +125,9 @@ def test_env_scores_identically_with_and_without_the_cache(agent) -> None:
     """Same observations, rewards and infos; with the cache the gold scored at answer is not run again."""
     runs = {}
     for megabytes in (0.0, 64.0):
-        env = gym.make("MTSQL-CoSQL-v0", data_dir="sample", expose_gold=True, reward="process", result_cache_mb=megabytes)
+        env = gym.make(
+            "MTSQL-CoSQL-v0", data_dir="sample", expose_gold=True, reward="process", result_cache_mb=megabytes
+        )
         player = agent()
         runs[megabytes] = [_play(env, player, seed) for seed in range(8)]
         cache = env.unwrapped._executor.cache
@@ -144,7 +154,9 @@ def test_forked_child_uses_the_cache_even_if_its_lock_was_held_at_the_fork(db: P
     executor.execute(db, "SELECT count(*) FROM t")
     hits = context.Queue()
     with executor.cache._lock:  # as if another thread were inside the cache when the process forks
-        child = context.Process(target=_hits_in_child, args=(executor, str(db), hits))  # inherited, not pickled
+        child = context.Process(
+            target=_hits_in_child, args=(executor, str(db), hits)
+        )  # inherited, not pickled
         child.start()
     child.join(timeout=10)
     if child.exitcode is None:  # stuck on the inherited lock

@@ -54,7 +54,9 @@ def collected(tiny):
 
     model, tokenizer = tiny
     envs = [
-        Recorder(gym.make("MTSQL-CoSQL-v0", data_dir="sample", split="train", mode="turn", max_steps_per_turn=3))
+        Recorder(
+            gym.make("MTSQL-CoSQL-v0", data_dir="sample", split="train", mode="turn", max_steps_per_turn=3)
+        )
         for _ in range(2)
     ]
     # 12 new tokens: replies get cut (then the template's <|im_end|> is env-side); a reply may end with its own
@@ -102,11 +104,15 @@ def test_masked_out_tokens_are_exactly_the_environment_text(collected):
             text = tokenizer.decode(rollout.input_ids[start:end], skip_special_tokens=False)
             if k == 0:  # system prompt, first observation (its instructions moved to the system message)
                 rest = observations[0][len(INSTRUCTIONS) :].lstrip("\n")
-                expected = f"<|im_start|>system\n{INSTRUCTIONS}<|im_end|>\n<|im_start|>user\n{rest}<|im_end|>\n"
+                expected = (
+                    f"<|im_start|>system\n{INSTRUCTIONS}<|im_end|>\n<|im_start|>user\n{rest}<|im_end|>\n"
+                )
             else:  # close the previous reply unless the model did, then the env's feedback as a user message
                 previous = rollout.replies[k - 1]
                 closed_by_model = previous.token_ids[-1] == tokenizer.eos_token_id
-                expected = ("" if closed_by_model else eos) + f"\n<|im_start|>user\n{observations[k]}<|im_end|>\n"
+                expected = (
+                    "" if closed_by_model else eos
+                ) + f"\n<|im_start|>user\n{observations[k]}<|im_end|>\n"
             assert text == expected + "<|im_start|>assistant\n"
 
 
@@ -229,7 +235,9 @@ def test_trainer_forward_matches_the_full_forward(collected, tiny):
     batch = collate_rollouts(rollouts, collector.tokenizer.pad_token_id)
     with torch.no_grad():
         fast = forward_batch(model, None, batch)["logprobs"]
-        full = token_logprobs(model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits, batch.input_ids)
+        full = token_logprobs(
+            model(input_ids=batch.input_ids, attention_mask=batch.attention_mask).logits, batch.input_ids
+        )
     mask = batch.action_mask.bool()
     assert torch.allclose(fast[mask], full[mask], atol=1e-5)
     assert (fast[~mask] == 0).all()
@@ -241,4 +249,6 @@ def test_collector_refuses_stop_strings(tiny):
     model, tokenizer = tiny
     env = gym.make("MTSQL-CoSQL-v0", data_dir="sample", split="train", mode="turn")
     with pytest.raises(ValueError, match="stop strings"):
-        RolloutCollector(model, tokenizer, [env], generation_config=GenerationConfig(temperature=1.0, stop=("</answer>",)))
+        RolloutCollector(
+            model, tokenizer, [env], generation_config=GenerationConfig(temperature=1.0, stop=("</answer>",))
+        )

@@ -30,7 +30,9 @@ EXPECTED_EMPTY: set[tuple[str, int, int]] = set()
 
 
 def _load_build_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_sample_data", REPO / "scripts" / "build_sample_data.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_sample_data", REPO / "scripts" / "build_sample_data.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
@@ -61,7 +63,9 @@ def _db_catalogue(db_id: str) -> dict[str, list[str]]:
     """Table -> column names, straight from the SQLite file (lower-cased)."""
     conn = _connect(db_id)
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+        tables = [
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")
+        ]
         return {t.lower(): [c[1].lower() for c in conn.execute(f'PRAGMA table_info("{t}")')] for t in tables}
     finally:
         conn.close()
@@ -88,7 +92,9 @@ _FORBIDDEN = re.compile(
     r"|<>|==|;|count\(\s*1\s*\)|ORDER BY\s+\d",
     re.IGNORECASE,
 )
-_AFTER_TABLE = frozenset({"AS", "JOIN", "ON", "WHERE", "GROUP", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT"})
+_AFTER_TABLE = frozenset(
+    {"AS", "JOIN", "ON", "WHERE", "GROUP", "ORDER", "LIMIT", "UNION", "INTERSECT", "EXCEPT"}
+)
 
 
 def spider_style_violations(sql: str, catalogue: dict[str, list[str]]) -> list[str]:
@@ -244,10 +250,11 @@ def test_tables_json_agrees_with_sqlite() -> None:
             by_table[entry["table_names_original"][t_index].lower()].append(name.lower())
         assert by_table == catalogue
         names = [
-            f"{entry['table_names_original'][t].lower()}.{c.lower()}" for t, c in entry["column_names_original"][1:]
+            f"{entry['table_names_original'][t].lower()}.{c.lower()}"
+            for t, c in entry["column_names_original"][1:]
         ]
 
-        def col(position: int) -> str:
+        def col(position: int, names: list[str] = names, n: int = n) -> str:
             assert 1 <= position < n
             return names[position - 1]
 
@@ -259,7 +266,10 @@ def test_tables_json_agrees_with_sqlite() -> None:
                 for row in conn.execute(f'PRAGMA foreign_key_list("{t}")')
             }
             real_pks = {
-                f"{t}.{row[1].lower()}" for t in catalogue for row in conn.execute(f'PRAGMA table_info("{t}")') if row[5]
+                f"{t}.{row[1].lower()}"
+                for t in catalogue
+                for row in conn.execute(f'PRAGMA table_info("{t}")')
+                if row[5]
             }
         finally:
             conn.close()
@@ -337,7 +347,10 @@ def test_gold_is_spider_style(split: str) -> None:
         ("SELECT title FROM book WHERE price IS NULL", "forbidden construct 'IS'"),
         ("SELECT lower(title) FROM book", "function lower()"),
         ("SELECT title FROM book WHERE (price > 3 OR price < 1)", "parenthesis"),
-        ("SELECT title FROM book LEFT JOIN loan ON book.book_id = loan.book_id", "forbidden construct 'LEFT'"),
+        (
+            "SELECT title FROM book LEFT JOIN loan ON book.book_id = loan.book_id",
+            "forbidden construct 'LEFT'",
+        ),
         ("SELECT title FROM book ORDER BY 1", "forbidden construct 'ORDER BY 1'"),
         ("SELECT T1.titel FROM book AS T1", "no such column"),
         ("SELECT title FROM book HAVING count(*) > 1", "HAVING without GROUP BY"),
@@ -385,11 +398,27 @@ def _features(sql: str) -> set[str]:
 def test_dev_covers_every_sql_feature() -> None:
     counts = Counter(f for _d, _t, _db, q in _all_gold("cosql_dev.json") for f in _features(q))
     for feature in (
-        "join", "3-table join", "nested", "not in", "scalar subquery", "group by", "having", "order by",
-        "limit", "set operation", "aggregate", "like", "between", "distinct",
+        "join",
+        "3-table join",
+        "nested",
+        "not in",
+        "scalar subquery",
+        "group by",
+        "having",
+        "order by",
+        "limit",
+        "set operation",
+        "aggregate",
+        "like",
+        "between",
+        "distinct",
     ):
         assert counts[feature] >= 3, (feature, counts)
-    ops = Counter(op for _d, _t, _db, q in _all_gold("cosql_dev.json") for op in re.findall(r"UNION|INTERSECT|EXCEPT", q))
+    ops = Counter(
+        op
+        for _d, _t, _db, q in _all_gold("cosql_dev.json")
+        for op in re.findall(r"UNION|INTERSECT|EXCEPT", q)
+    )
     assert all(ops[op] >= 3 for op in ("UNION", "INTERSECT", "EXCEPT")), ops
 
 
@@ -428,7 +457,9 @@ def test_gold_parses_with_the_official_style_parser() -> None:
 def test_rebuild_reproduces_everything(tmp_path: Path) -> None:
     texts = build_script.build(build_script.BuildConfig(source=SAMPLE, target=tmp_path))
     for rel, text in texts.items():
-        assert (SAMPLE / rel).read_text(encoding="utf-8") == text, f"{rel} is stale: run scripts/build_sample_data.py"
+        assert (SAMPLE / rel).read_text(encoding="utf-8") == text, (
+            f"{rel} is stale: run scripts/build_sample_data.py"
+        )
     for entry in _tables_json():
         rel = Path("database") / entry["db_id"] / f"{entry['db_id']}.sqlite"
         assert build_script.table_contents(tmp_path / rel) == build_script.table_contents(SAMPLE / rel)
@@ -443,7 +474,9 @@ def test_build_rejects_a_broken_gold(tmp_path: Path) -> None:
     source = tmp_path / "src"
     for db_id in build_script.db_ids(SAMPLE):
         (source / "database" / db_id).mkdir(parents=True)
-        (source / "database" / db_id / "schema.sql").write_bytes((SAMPLE / "database" / db_id / "schema.sql").read_bytes())
+        (source / "database" / db_id / "schema.sql").write_bytes(
+            (SAMPLE / "database" / db_id / "schema.sql").read_bytes()
+        )
     items = _dialogues("cosql_dev.json")[:1]
     items[0]["interaction"][0]["query"] = "SELECT no_such_column FROM book"
     (source / "sql_state_tracking").mkdir()
@@ -459,7 +492,9 @@ def test_build_script_doctests() -> None:
 
 def test_style_checker_doctest() -> None:
     runner = doctest.DocTestRunner()
-    for test in doctest.DocTestFinder().find(spider_style_violations, globs={"spider_style_violations": spider_style_violations}):
+    for test in doctest.DocTestFinder().find(
+        spider_style_violations, globs={"spider_style_violations": spider_style_violations}
+    ):
         runner.run(test)
     assert runner.tries >= 2 and runner.failures == 0
 
@@ -479,7 +514,9 @@ def test_gold_scores_perfectly_against_itself(tmp_path: Path) -> None:
     """The oracle must get 100% EX and EM under the official semantics on every sample turn."""
     evaluator = pytest.importorskip("mtsql_env.evaluation.evaluator")
     files = pytest.importorskip("mtsql_env.evaluation.files")
-    interactions = [[(t["query"], i["database_id"]) for t in i["interaction"]] for i in _dialogues("cosql_dev.json")]
+    interactions = [
+        [(t["query"], i["database_id"]) for t in i["interaction"]] for i in _dialogues("cosql_dev.json")
+    ]
     gold = files.write_gold(tmp_path / "gold.txt", interactions)
     pred = files.write_pred(tmp_path / "pred.txt", [[q for q, _ in turns] for turns in interactions])
     result = evaluator.evaluate_files(gold, pred, SAMPLE / "database", SAMPLE / "tables.json")

@@ -16,20 +16,53 @@ from mtsql_trainers.selection import (
 )
 
 PLAIN = ["propose", "execute", "verify:execution:pass", "answer"]
-EXEC_FIX = ["propose", "execute", "verify:execution:fail", "correct", "execute", "verify:execution:pass", "answer"]
-MEMORY_FIX = ["propose", "execute", "verify:execution:pass", "verify:memory:fail", "correct", "execute", "answer"]
+EXEC_FIX = [
+    "propose",
+    "execute",
+    "verify:execution:fail",
+    "correct",
+    "execute",
+    "verify:execution:pass",
+    "answer",
+]
+MEMORY_FIX = [
+    "propose",
+    "execute",
+    "verify:execution:pass",
+    "verify:memory:fail",
+    "correct",
+    "execute",
+    "answer",
+]
 
 
-def traj(item: str, index: int, actions: list[str], sqls: list[str], *, ok: bool = True, hardness: str = "hard",
-         exact: int | None = None) -> SampledTrajectory:
+def traj(
+    item: str,
+    index: int,
+    actions: list[str],
+    sqls: list[str],
+    *,
+    ok: bool = True,
+    hardness: str = "hard",
+    exact: int | None = None,
+) -> SampledTrajectory:
     """A trajectory whose assistant messages are its actions (one message per step)."""
     messages = [{"role": "system", "content": "rules"}, {"role": "user", "content": "question"}]
     for step, action in enumerate(actions):
         sql = sqls[min(step, len(sqls) - 1)] if action in ("propose", "correct") else ""
-        messages += [{"role": "assistant", "content": f"<{action}>{sql}"}, {"role": "user", "content": "feedback"}]
+        messages += [
+            {"role": "assistant", "content": f"<{action}>{sql}"},
+            {"role": "user", "content": "feedback"},
+        ]
     return SampledTrajectory(
-        item, index, messages=messages[:-1], actions=actions, sqls=sqls, exec=int(ok),
-        exact=int(ok) if exact is None else exact, hardness=hardness,
+        item,
+        index,
+        messages=messages[:-1],
+        actions=actions,
+        sqls=sqls,
+        exec=int(ok),
+        exact=int(ok) if exact is None else exact,
+        hardness=hardness,
     )
 
 
@@ -65,7 +98,10 @@ def test_easy_hardness_keeps_at_most_two_shortest() -> None:
 
 
 def test_always_solved_item_is_easy_whatever_its_hardness() -> None:
-    samples = [traj("x#2", i, a, ["SELECT a", "SELECT b"], hardness="extra") for i, a in enumerate([EXEC_FIX, PLAIN, MEMORY_FIX])]
+    samples = [
+        traj("x#2", i, a, ["SELECT a", "SELECT b"], hardness="extra")
+        for i, a in enumerate([EXEC_FIX, PLAIN, MEMORY_FIX])
+    ]
     kept = select_item(samples)
     # shortest first; 0 and 2 tie on steps and the memory loop (2) is written in fewer characters
     assert [t.sample_index for t in kept] == [1, 2]
@@ -87,7 +123,10 @@ def test_hard_item_prefers_long_and_distinct_action_sequences() -> None:
     assert {tuple(t.actions) for t in kept[:2]} == {tuple(EXEC_FIX), tuple(MEMORY_FIX)}
     assert tuple(kept[2].actions) == tuple(PLAIN)
     # with only 2 slots the two distinct long loops win
-    assert {tuple(t.actions) for t in select_item(samples, max_other=2)} == {tuple(EXEC_FIX), tuple(MEMORY_FIX)}
+    assert {tuple(t.actions) for t in select_item(samples, max_other=2)} == {
+        tuple(EXEC_FIX),
+        tuple(MEMORY_FIX),
+    }
 
 
 def test_long_diverse_uses_sql_diversity_then_length_and_never_duplicates() -> None:

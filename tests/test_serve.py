@@ -16,10 +16,10 @@ import pytest
 pytest.importorskip("openenv")
 websockets = pytest.importorskip("websockets")
 
-from mtsql_agents.scripted import OracleAgent
 from openenv.core.generic_client import GenericEnvClient
 from test_serve_concurrency import ENV_KWARGS, play_in_process
 
+from mtsql_agents.scripted import OracleAgent
 from mtsql_env.integrations.openenv_server import (
     MTSQLAction,
     MTSQLEnvClient,

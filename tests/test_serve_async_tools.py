@@ -10,9 +10,10 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("trl")
 
+from test_grpo import BAD_SCRIPT, GOOD_SCRIPT, WRONG, small_config, tiny, tiny_path  # noqa: F401
+
 from mtsql_trainers import grpo
 from mtsql_trainers.environment import AsyncMTSQLToolEnv, make_environment_factory
-from test_grpo import BAD_SCRIPT, GOOD_SCRIPT, WRONG, small_config, tiny, tiny_path  # noqa: F401
 
 
 def test_grpo_trains_with_async_tools(tiny, tmp_path, monkeypatch):  # noqa: F811

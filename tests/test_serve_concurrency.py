@@ -8,11 +8,11 @@ import time
 import gymnasium as gym
 import pytest
 from conftest import REAL_DATA_DIR, REAL_RELEASE
+
 from mtsql_agents.scripted import OracleAgent
 from mtsql_agents.vector_runner import run_vector
-from mtsql_trainers.environment import AsyncMTSQLToolEnv, MTSQLToolEnv
-
 from mtsql_env.parallel import EnvStepPool, make_threaded_vec
+from mtsql_trainers.environment import AsyncMTSQLToolEnv, MTSQLToolEnv
 
 ENV_KWARGS = {"data_dir": "sample", "expose_gold": True}
 

@@ -68,11 +68,15 @@ def tiny_model(tmp_path_factory) -> Path:
 
 
 def noisy_samples(native_tools: bool = False, items: int = 8, num_samples: int = 3):
-    config = SelfTaughtConfig(data_dir="sample", num_samples=num_samples, max_items=items, native_tools=native_tools)
+    config = SelfTaughtConfig(
+        data_dir="sample", num_samples=num_samples, max_items=items, native_tools=native_tools
+    )
     envs = make_envs(config, expose_gold=True)
     try:
         agent = NoisyCorrectingAgent(error_rate=0.6, seed=1)
-        return sample_trajectories(envs, agent, list_items(envs[0], items), num_samples=num_samples, native_tools=native_tools)
+        return sample_trajectories(
+            envs, agent, list_items(envs[0], items), num_samples=num_samples, native_tools=native_tools
+        )
     finally:
         envs[0].close()
 
@@ -88,9 +92,13 @@ def noisy_dataset():
 @pytest.mark.slow  # ~10 s of CPU, slower on a busy machine
 def test_tiny_llm_agent_sampling_records_its_own_conversation(tiny_model: Path, tmp_path: Path) -> None:
     config = SelfTaughtConfig(
-        model_name_or_path=str(tiny_model), data_dir="sample", num_samples=2, max_items=1,
+        model_name_or_path=str(tiny_model),
+        data_dir="sample",
+        num_samples=2,
+        max_items=1,
         max_new_tokens=12,  # junk either way; short replies keep the test fast
-        max_steps_per_turn=2, run_dir=str(tmp_path),
+        max_steps_per_turn=2,
+        run_dir=str(tmp_path),
     )
     agent = make_sampler(config)
     envs = make_envs(config, 2)  # both samples side by side, one backend call per step
@@ -132,7 +140,13 @@ def test_native_tool_samples_use_tool_calls_and_tool_messages() -> None:
 
     # a scripted teacher's trajectories show the tools as GRPO's environment mode renders them (TRL's order)
     assert t.tools is not None and json.loads(t.tools) == tool_schemas()
-    assert [tool["function"]["name"] for tool in tool_schemas()] == ["answer", "correct", "execute", "propose", "verify"]
+    assert [tool["function"]["name"] for tool in tool_schemas()] == [
+        "answer",
+        "correct",
+        "execute",
+        "propose",
+        "verify",
+    ]
     calls = [m for m in t.messages if m["role"] == "assistant"]
     tools = [m for m in t.messages if m["role"] == "tool"]
     assert all(m["tool_calls"] and m["content"] == "" for m in calls)
@@ -172,10 +186,14 @@ def expected_assistant_text(messages) -> str:
 
 
 @pytest.mark.parametrize("native_tools", [False, True], ids=["tags", "tool-calls"])
-def test_labels_are_masked_exactly_outside_assistant_messages(tiny_model: Path, tmp_path: Path, native_tools) -> None:
+def test_labels_are_masked_exactly_outside_assistant_messages(
+    tiny_model: Path, tmp_path: Path, native_tools
+) -> None:
     from transformers import AutoTokenizer
 
-    dataset = build_dataset(select_trajectories(noisy_samples(native_tools=native_tools, items=3, num_samples=2)))
+    dataset = build_dataset(
+        select_trajectories(noisy_samples(native_tools=native_tools, items=3, num_samples=2))
+    )
     tokenizer = AutoTokenizer.from_pretrained(tiny_model)
     trainer = make_trainer(dataset, str(tiny_model), quick_args(tmp_path), tokenizer=tokenizer)
     tokenized = trainer.train_dataset
@@ -246,18 +264,28 @@ def test_sft_lowers_the_loss_on_its_trajectories(tiny_model: Path, noisy_dataset
 
 
 @pytest.mark.slow
-def test_train_sft_rounds_drop_solved_items_and_each_stage_runs_alone(tiny_model: Path, tmp_path: Path) -> None:
+def test_train_sft_rounds_drop_solved_items_and_each_stage_runs_alone(
+    tiny_model: Path, tmp_path: Path
+) -> None:
     # The no-correct noisy teacher answers its first attempt: some items stay unsolved after round 0.
     config = SelfTaughtConfig(
-        model_name_or_path=str(tiny_model), sampler="noisy-no-correct", data_dir="sample", num_samples=2,
-        max_items=8, rounds=2, run_dir=str(tmp_path / "run"),
+        model_name_or_path=str(tiny_model),
+        sampler="noisy-no-correct",
+        data_dir="sample",
+        num_samples=2,
+        max_items=8,
+        rounds=2,
+        run_dir=str(tmp_path / "run"),
     )
     result = train_sft(config, quick_args(tmp_path / "ignored", per_device_train_batch_size=1))
     first, second = result.rounds
     round0 = tmp_path / "run" / "round_0"
     samples0 = load_samples(round0 / "samples.jsonl")
-    unsolved = [i for i in json.loads((round0 / "items.json").read_text()) if not any(
-        t.correct for t in samples0 if t.item_id == i)]
+    unsolved = [
+        i
+        for i in json.loads((round0 / "items.json").read_text())
+        if not any(t.correct for t in samples0 if t.item_id == i)
+    ]
     assert first.items == 8 and first.samples == 16 and 0 < first.solved_items < 8
     assert json.loads((tmp_path / "run" / "round_1" / "items.json").read_text()) == unsolved
     assert second.items == len(unsolved)
@@ -281,8 +309,13 @@ def test_train_sft_rounds_drop_solved_items_and_each_stage_runs_alone(tiny_model
 def test_a_round_with_nothing_selected_trains_nothing(tmp_path: Path) -> None:
     # The no-correct teacher cut off after 2 steps never answers: every sample is wrong, nothing is kept.
     config = SelfTaughtConfig(
-        sampler="noisy-no-correct", data_dir="sample", num_samples=2, max_items=2, max_steps_per_turn=2,
-        rounds=1, run_dir=str(tmp_path),
+        sampler="noisy-no-correct",
+        data_dir="sample",
+        num_samples=2,
+        max_items=2,
+        max_steps_per_turn=2,
+        rounds=1,
+        run_dir=str(tmp_path),
     )
     result = train_sft(config, quick_args(tmp_path / "unused"))
     (stats,) = result.rounds

@@ -24,7 +24,9 @@ ENABLED = os.environ.get("MTSQL_RUN_SMOLLM") == "1"
 
 def _require_smollm() -> None:
     if not ENABLED:
-        pytest.skip("opt-in: set MTSQL_RUN_SMOLLM=1 to run SmolLM2-135M-Instruct (about 100 s on 2 CPU cores)")
+        pytest.skip(
+            "opt-in: set MTSQL_RUN_SMOLLM=1 to run SmolLM2-135M-Instruct (about 100 s on 2 CPU cores)"
+        )
     try:
         smollm.find_gguf()
     except FileNotFoundError as err:
@@ -52,7 +54,9 @@ def test_export_matches_the_gguf_and_keeps_its_chat_template(smollm_dir) -> None
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     gguf = smollm.find_gguf()
-    reference = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    reference = AutoModelForCausalLM.from_pretrained(
+        str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
+    )
     model = AutoModelForCausalLM.from_pretrained(smollm_dir)
     tokenizer = AutoTokenizer.from_pretrained(smollm_dir)
     assert model.dtype == torch.float32 and getattr(model.config, "quantization_config", None) is None
@@ -62,8 +66,13 @@ def test_export_matches_the_gguf_and_keeps_its_chat_template(smollm_dir) -> None
     # The template's default system prompt appears only when the conversation has none (LLMAgent sends one).
     user = [{"role": "user", "content": "hi"}]
     assert "named SmolLM" in tokenizer.apply_chat_template(user, tokenize=False)
-    with_system = tokenizer.apply_chat_template([{"role": "system", "content": "RULES"}, *user], tokenize=False, add_generation_prompt=True)
-    assert with_system == "<|im_start|>system\nRULES<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+    with_system = tokenizer.apply_chat_template(
+        [{"role": "system", "content": "RULES"}, *user], tokenize=False, add_generation_prompt=True
+    )
+    assert (
+        with_system
+        == "<|im_start|>system\nRULES<|im_end|>\n<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n"
+    )
     assert tokenizer.eos_token == "<|im_end|>"
     # A second export call reuses the folder.
     assert smollm.export_smollm(smollm_dir) == smollm_dir

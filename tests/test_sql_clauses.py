@@ -10,16 +10,23 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from conftest import REAL_DATA_DIR
 from sqlglot import exp
 
-from mtsql_env.sql import CLAUSES, canonical_clauses, canonical_tree, clause_f1, clause_matches, clean_sql, parse
+from mtsql_env.sql import (
+    CLAUSES,
+    canonical_clauses,
+    canonical_tree,
+    clause_f1,
+    clause_matches,
+    clean_sql,
+    parse,
+)
 from mtsql_env.sql import clauses as clauses_module
 from mtsql_env.sql import dialect as dialect_module
 from mtsql_env.sql import normalize as normalize_module
 from mtsql_env.sql import parsing as parsing_module
 from mtsql_env.sql import split as split_module
-
-from conftest import REAL_DATA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sql"
 
@@ -60,13 +67,17 @@ F1_CASES = _read_cases(FIXTURES / "clause_f1.sql")
 
 # -- doctests ----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("module", [dialect_module, parsing_module, normalize_module, split_module, clauses_module])
+
+@pytest.mark.parametrize(
+    "module", [dialect_module, parsing_module, normalize_module, split_module, clauses_module]
+)
 def test_doctests(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
 
 
 # -- parsing -----------------------------------------------------------------------------------------
+
 
 def test_clean_sql_joins_spaced_operators_outside_strings() -> None:
     assert clean_sql("a > = 1 AND b < =2 AND c ! = 'x ! = y' ;;") == "a >= 1 AND b <=2 AND c != 'x ! = y'"
@@ -106,6 +117,7 @@ def test_stray_closing_parenthesis_is_repaired() -> None:
 
 
 # -- clause F1 on hand-written cases -----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("case", F1_CASES, ids=[c["title"] for c in F1_CASES])
 def test_clause_f1_fixture(case: dict) -> None:
@@ -153,14 +165,18 @@ def test_select_alias_versus_real_column_in_group_by() -> None:
 
 
 def test_correlated_subquery_resolves_outer_alias() -> None:
-    sql = ("SELECT T1.name FROM singer AS T1 WHERE T1.age > "
-           "(SELECT avg(T2.age) FROM singer AS T2 WHERE T2.country = T1.country)")
+    sql = (
+        "SELECT T1.name FROM singer AS T1 WHERE T1.age > "
+        "(SELECT avg(T2.age) FROM singer AS T2 WHERE T2.country = T1.country)"
+    )
     where = canonical_clauses(sql)["where"]
-    assert where == ("singer.age > (SELECT AVG(singer.age) FROM singer "
-                     "WHERE singer.country = singer.country)")
+    assert where == (
+        "singer.age > (SELECT AVG(singer.age) FROM singer WHERE singer.country = singer.country)"
+    )
 
 
 # -- the real CoSQL dev gold -------------------------------------------------------------------------
+
 
 def _rename_aliases(tree: exp.Expression) -> str:
     """Rename every table alias (T1 -> alias_t1) and give unaliased tables an alias."""
@@ -182,7 +198,8 @@ _OUTSIDE_STRINGS = re.compile(r"""('(?:[^']|'')*'|"(?:[^"]|"")*")|([^'"]+)""")
 def _recase(sql: str, upper: bool) -> str:
     """Change the case of everything except quoted strings (keywords and identifiers)."""
     return _OUTSIDE_STRINGS.sub(
-        lambda m: m.group(1) or (m.group(2).upper() if upper else m.group(2).lower()), sql)
+        lambda m: m.group(1) or (m.group(2).upper() if upper else m.group(2).lower()), sql
+    )
 
 
 def _respace(sql: str) -> str:
@@ -232,8 +249,11 @@ def test_changing_a_where_value_breaks_exactly_the_where_clause(dev_gold: list[s
         literal = _literal_in_main_where(tree)
         if literal is None:
             continue
-        changed = exp.Literal.string(literal.this + "_x") if literal.is_string else exp.Literal.number(
-            str(float(literal.this) + 7))
+        changed = (
+            exp.Literal.string(literal.this + "_x")
+            if literal.is_string
+            else exp.Literal.number(str(float(literal.this) + 7))
+        )
         literal.replace(changed)
         pred = tree.sql(dialect="sqlite")
         matches = clause_matches(pred, gold)
@@ -296,6 +316,7 @@ def test_real_schema_records_qualify_bare_columns(dev_gold: list[str]) -> None:
 
 
 # -- the fast paths are the slow paths, on real inputs ---------------------------------------------
+
 
 def _variants(dev_gold: list[str]) -> list[str]:
     out = []

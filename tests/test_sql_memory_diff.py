@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REAL_DATA_DIR
 from sqlglot import exp
 
 from mtsql_env.sql import (
@@ -23,8 +24,6 @@ from mtsql_env.sql import (
 )
 from mtsql_env.sql import memory_diff as memory_diff_module
 from mtsql_env.sql import sanity as sanity_module
-
-from conftest import REAL_DATA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sql"
 
@@ -54,6 +53,7 @@ def _pairs(dialogues: list[dict]) -> list[tuple[str, str]]:
 
 # -- doctests ----------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("module", [memory_diff_module, sanity_module])
 def test_doctests(module) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
@@ -61,6 +61,7 @@ def test_doctests(module) -> None:
 
 
 # -- memory diff on hand-written queries -------------------------------------------------------------
+
 
 def test_diff_reports_what_could_not_be_compared() -> None:
     assert diff_queries("SELECT a FROM t", None).note == "no previous SQL to compare with (first turn)"
@@ -71,8 +72,9 @@ def test_diff_reports_what_could_not_be_compared() -> None:
 
 
 def test_diff_ignores_spelling_and_sees_value_changes() -> None:
-    same = diff_queries("select T1.Name from Singer as T1 where T1.Age > 20",
-                        "SELECT name FROM singer WHERE age > 20")
+    same = diff_queries(
+        "select T1.Name from Singer as T1 where T1.Age > 20", "SELECT name FROM singer WHERE age > 20"
+    )
     assert same.identical and all(not c.changed for c in same.changes)
     other = diff_queries("SELECT name FROM singer WHERE age > 30", "SELECT name FROM singer WHERE age > 20")
     assert not other.identical
@@ -80,11 +82,15 @@ def test_diff_ignores_spelling_and_sees_value_changes() -> None:
 
 
 def test_diff_limit_and_order_phrasing() -> None:
-    diff = diff_queries("SELECT name FROM singer ORDER BY age LIMIT 3",
-                        "SELECT name FROM singer ORDER BY age DESC LIMIT 1")
-    assert diff.summary() == "keeps tables [singer]; keeps select [name]; ORDER BY age DESC -> age; LIMIT 1 -> 3"
-    reordered = diff_queries("SELECT name FROM singer ORDER BY age, name",
-                             "SELECT name FROM singer ORDER BY name, age")
+    diff = diff_queries(
+        "SELECT name FROM singer ORDER BY age LIMIT 3", "SELECT name FROM singer ORDER BY age DESC LIMIT 1"
+    )
+    assert (
+        diff.summary() == "keeps tables [singer]; keeps select [name]; ORDER BY age DESC -> age; LIMIT 1 -> 3"
+    )
+    reordered = diff_queries(
+        "SELECT name FROM singer ORDER BY age, name", "SELECT name FROM singer ORDER BY name, age"
+    )
     assert reordered.change("orderBy").changed  # same keys, other priority: a different sort
 
 
@@ -94,10 +100,14 @@ def test_diff_distinct_marker_and_duplicates() -> None:
 
 
 def test_diff_set_operation_added() -> None:
-    diff = diff_queries("SELECT name FROM singer EXCEPT SELECT name FROM singer WHERE age > 20",
-                        "SELECT name FROM singer")
+    diff = diff_queries(
+        "SELECT name FROM singer EXCEPT SELECT name FROM singer WHERE age > 20", "SELECT name FROM singer"
+    )
     change = diff.change("setOperation")
-    assert change.added == ("EXCEPT SELECT singer.name FROM singer WHERE singer.age > 20",) and not change.dropped
+    assert (
+        change.added == ("EXCEPT SELECT singer.name FROM singer WHERE singer.age > 20",)
+        and not change.dropped
+    )
 
 
 def test_summary_respects_max_chars_and_keeps_changes_first() -> None:
@@ -114,6 +124,7 @@ def test_summary_respects_max_chars_and_keeps_changes_first() -> None:
 
 
 # -- memory diff on real CoSQL follow-ups ------------------------------------------------------------
+
 
 @pytest.mark.realdata
 @pytest.mark.parametrize("case", DIFF_CASES, ids=[c["title"] for c in DIFF_CASES])
@@ -190,6 +201,7 @@ def test_shown_items_equal_shortened_copies(cosql_dev: list[dict]) -> None:
 
 # -- sanity reports ----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class StandInResult:
     """Minimal object with ExecutionResult's attributes (the duck type check_result reads)."""
@@ -205,7 +217,9 @@ class StandInResult:
 def test_sanity_on_a_stand_in_result() -> None:
     report = check_result(StandInResult(("a", "b"), ((1, None), (1, None), (2, None)), truncated=True))
     assert report == SanityReport("ok", None, 3, ("b",), 1, True)
-    assert report.summary() == "ok: 3+ rows; all NULL in [b]; 1 duplicate row; result truncated at the row cap"
+    assert (
+        report.summary() == "ok: 3+ rows; all NULL in [b]; 1 duplicate row; result truncated at the row cap"
+    )
     assert check_result(StandInResult(error="syntax", message="near x")).summary() == "error: syntax: near x"
     assert check_result(StandInResult(("a",))).status == "empty"
 

@@ -72,7 +72,11 @@ class FakeLLM(Agent):
         self.calls += 1
         text = "<think>plan</think>" + self.oracle.act(observation, info).to_text()
         generation = SimpleNamespace(
-            text=text, prompt_tokens=100 + self.calls, completion_tokens=7, finish_reason="stop", tool_calls=None
+            text=text,
+            prompt_tokens=100 + self.calls,
+            completion_tokens=7,
+            finish_reason="stop",
+            tool_calls=None,
         )
         self.last_generations = [
             SimpleNamespace(slot=0, generation=generation, action_text=text, latency_s=0.01, batch_size=1)
@@ -96,12 +100,17 @@ def test_recorder_captures_every_step_and_turn_on_the_sample() -> None:
         assert trajectory.total_reward == pytest.approx(by_dialogue[trajectory.dialogue_id])
         assert trajectory.steps[-1].terminated and not any(s.terminated for s in trajectory.steps[:-1])
         assert trajectory.steps[0].reply.startswith("<propose>")  # typed actions shown in the tag grammar
-        assert trajectory.steps[0].action_typed["kind"] == "propose" and trajectory.steps[0].action_text is None
+        assert (
+            trajectory.steps[0].action_typed["kind"] == "propose" and trajectory.steps[0].action_text is None
+        )
         assert all(s.generation is None for s in trajectory.steps)  # scripted agents report no tokens
         assert all(s.env_time_s is not None and s.env_time_s >= 0 for s in trajectory.steps)
     # The noisy agent corrects some turns; the corrections are visible in the recorded actions.
     assert sum(s.is_correction for t in trajectories for s in t.steps) > 0
-    assert trajectories[0].env_kwargs["data_dir"] == "sample" and trajectories[0].env_kwargs["expose_gold"] is True
+    assert (
+        trajectories[0].env_kwargs["data_dir"] == "sample"
+        and trajectories[0].env_kwargs["expose_gold"] is True
+    )
 
 
 def test_jsonl_round_trip_and_replay_on_the_sample(tmp_path) -> None:
@@ -126,7 +135,10 @@ def test_text_replies_and_format_errors_are_recorded_and_replayed() -> None:
     assert first.action_text == "Let me think about the schema first." and first.action_typed is None
     assert first.format_error and first.action is None
     assert first.reward_components["format_penalty"] == -0.5 and first.reward == -0.5
-    assert trajectories[0].steps[1].action == {"name": "propose", "arguments": {"sql": trajectories[0].steps[1].action["arguments"]["sql"]}}
+    assert trajectories[0].steps[1].action == {
+        "name": "propose",
+        "arguments": {"sql": trajectories[0].steps[1].action["arguments"]["sql"]},
+    }
     assert trajectories[0].to_dict()["totals"]["format_errors"] == trajectories[0].num_turns
     assert all(replay(t).matches for t in trajectories)
     assert result.summary["EX"] == 1.0
@@ -179,10 +191,21 @@ def test_generation_info_tokens_and_timings_from_llm_style_agents(tmp_path) -> N
 def test_datasets_loading(tmp_path) -> None:
     oracle, _ = _record(OracleAgent(), data_dir="sample")
     noisy, _ = _record(NoisyCorrectingAgent(), data_dir="sample")
-    paths = [save_trajectories(tmp_path / "oracle.jsonl", oracle), save_trajectories(tmp_path / "noisy.jsonl", noisy)]
+    paths = [
+        save_trajectories(tmp_path / "oracle.jsonl", oracle),
+        save_trajectories(tmp_path / "noisy.jsonl", noisy),
+    ]
     dataset = load_trajectory_dataset(paths)
     assert dataset.num_rows == 88
-    assert set(dataset.column_names) >= {"agent", "dialogue_id", "steps", "messages", "totals", "env_kwargs", "schema_version"}
+    assert set(dataset.column_names) >= {
+        "agent",
+        "dialogue_id",
+        "steps",
+        "messages",
+        "totals",
+        "env_kwargs",
+        "schema_version",
+    }
     assert sorted(dataset.unique("agent")) == ["noisy", "oracle"]
     row = dataset[50]
     trajectory = noisy[50 - 44]

@@ -20,6 +20,7 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     return sorted(list(globals()) + list(_LAZY))
 
+
 # GRPO (TRL GRPOTrainer adapter), its environment, training rows and the difficulty curriculum
 _LAZY.update(
     {

@@ -106,7 +106,9 @@ def turn_hardness(env_id: str = "MTSQL-CoSQL-v0", **env_kwargs: Any) -> dict[Row
         unwrapped = env.unwrapped
         records = unwrapped.dataset
         evaluator = Evaluator(
-            records.database_dir, records.tables_path, EvaluatorConfig(strict=unwrapped.config.strict_eval, etype="match")
+            records.database_dir,
+            records.tables_path,
+            EvaluatorConfig(strict=unwrapped.config.strict_eval, etype="match"),
         )
         return {
             (dialogue.dialogue_id, turn.index): evaluator.gold_side(turn.query, dialogue.db_id).hardness
@@ -160,7 +162,9 @@ def hardness_buckets(
         hardest = max(levels, key=rank.__getitem__)
         keys[bucket_of[hardest]].append(key)
     if ungraded:
-        logger.warning("%d row(s) have a gold query that does not parse; they go to the last bucket", ungraded)
+        logger.warning(
+            "%d row(s) have a gold query that does not parse; they go to the last bucket", ungraded
+        )
     return [CurriculumBucket("+".join(group), tuple(k)) for group, k in zip(groups, keys)]
 
 

@@ -116,7 +116,9 @@ class MTSQLToolEnv:
         """
         return self._step({"kind": "execute", "sql": sql})
 
-    def verify(self, target: Literal["execution", "memory"], verdict: Literal["pass", "fail"] | None = None) -> str:
+    def verify(
+        self, target: Literal["execution", "memory"], verdict: Literal["pass", "fail"] | None = None
+    ) -> str:
         """Check the candidate: its last execution, or its coherence with the earlier turns of the dialogue.
 
         Args:

@@ -93,7 +93,9 @@ def ensure_tool_parsing(tokenizer: Any) -> Any:
     """
     from trl.chat_template_utils import add_response_schema
 
-    if getattr(tokenizer, "response_template", None) is not None or getattr(tokenizer, "response_schema", None):
+    if getattr(tokenizer, "response_template", None) is not None or getattr(
+        tokenizer, "response_schema", None
+    ):
         return tokenizer
     try:
         return add_response_schema(tokenizer)
@@ -101,7 +103,8 @@ def ensure_tool_parsing(tokenizer: Any) -> Any:
         pass
     call = {"type": "function", "function": {"name": "probe_tool", "arguments": {"probe_arg": 1}}}
     rendered = tokenizer.apply_chat_template(
-        [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "", "tool_calls": [call]}], tokenize=False
+        [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "", "tool_calls": [call]}],
+        tokenize=False,
     )
     if "<|im_start|>assistant\n" in rendered and "<tool_call>" in rendered and '"probe_tool"' in rendered:
         tokenizer.response_template = CHATML_RESPONSE_TEMPLATE
@@ -247,7 +250,6 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
     Completions longer than ``max_completion_length`` are cut.
     """
     from mtsql_agents.backends.base import GenerationConfig
-
     from mtsql_env.parallel import EnvStepPool
 
     from .rollout import RolloutCollector
@@ -296,7 +298,13 @@ def make_rollout_func(config: MTSQLGRPOConfig, train_dataset: datasets.Dataset) 
             rollouts = collector.collect(specs)
         finally:
             model.train(was_training)
-        out: dict[str, list] = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_mask": [], "mtsql_summary": []}
+        out: dict[str, list] = {
+            "prompt_ids": [],
+            "completion_ids": [],
+            "logprobs": [],
+            "env_mask": [],
+            "mtsql_summary": [],
+        }
         limit = config.max_completion_length
         for rollout in rollouts:
             start = rollout.action_mask.index(1) if 1 in rollout.action_mask else len(rollout.input_ids)
@@ -370,7 +378,9 @@ def build_grpo_trainer(
             f"reward_weights has {len(config.reward_weights)} entries but {len(user_funcs)} reward_funcs were passed; "
             "weights cover your own reward functions only (the env's reward has weight 1, its components 0)"
         )
-    user_weights = list(config.reward_weights) if config.reward_weights is not None else [1.0] * len(user_funcs)
+    user_weights = (
+        list(config.reward_weights) if config.reward_weights is not None else [1.0] * len(user_funcs)
+    )
     tally = RolloutTally()
     logged = component_reward_funcs(config.reward_preset, tally) if config.log_reward_components else []
     args = copy.copy(config)  # TRL reads reward_weights from args; keep the caller's config unchanged
@@ -405,7 +415,9 @@ class GRPOResult:
     output_dir: str
     model: Any = field(repr=False)
     buckets: list[str] = field(default_factory=list)
-    log_history: list[dict[str, Any]] = field(default_factory=list)  # TRL's entries, each tagged with its bucket
+    log_history: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # TRL's entries, each tagged with its bucket
     tally: RolloutTally = field(default_factory=RolloutTally)  # every rollout of every bucket
     model_dir: str | None = None  # where the final model was saved (None with save_strategy="no")
     global_step: int = 0  # optimiser steps over all buckets
@@ -453,6 +465,7 @@ def train_grpo(
         tokenizer, train_dataset, reward_funcs, callbacks: as in `build_grpo_trainer`.
     """
     from .curriculum import hardness_buckets, measure_solve_rates, solve_rate_buckets, split_dataset
+
     model = model if model is not None else config.model_name_or_path
     if model is None:
         raise ValueError("no model: pass model=... or set config.model_name_or_path")
@@ -463,7 +476,9 @@ def train_grpo(
         plan = [("all", train_dataset)]
     else:
         if config.curriculum == "hardness":
-            buckets = hardness_buckets(train_dataset, config.env_id, config.curriculum_buckets, **config.env_make_kwargs())
+            buckets = hardness_buckets(
+                train_dataset, config.env_id, config.curriculum_buckets, **config.env_make_kwargs()
+            )
         else:
             model = _as_model(model, config)
             rates = measure_solve_rates(
@@ -482,7 +497,12 @@ def train_grpo(
             args.output_dir = os.path.join(config.output_dir, name)
         logger.info("GRPO on bucket %r: %d rows", name, len(bucket_dataset))
         trainer = build_grpo_trainer(
-            args, model, tokenizer=tokenizer, train_dataset=bucket_dataset, reward_funcs=reward_funcs, callbacks=callbacks
+            args,
+            model,
+            tokenizer=tokenizer,
+            train_dataset=bucket_dataset,
+            reward_funcs=reward_funcs,
+            callbacks=callbacks,
         )
         trainer.train()
         model = trainer.accelerator.unwrap_model(trainer.model)
@@ -516,7 +536,10 @@ def _policy_agent(model: Any, tokenizer: Any, config: MTSQLGRPOConfig) -> Any:
     from mtsql_agents.llm import LLMAgent
 
     generation = GenerationConfig(
-        temperature=config.temperature, top_p=config.top_p, max_new_tokens=config.max_reply_tokens, seed=config.seed
+        temperature=config.temperature,
+        top_p=config.top_p,
+        max_new_tokens=config.max_reply_tokens,
+        seed=config.seed,
     )
     backend = TransformersBackend(model, tokenizer, device=str(model.device))
     return LLMAgent(backend, generation, few_shot=config.few_shot, native_tools=True)

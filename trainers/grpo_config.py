@@ -75,7 +75,9 @@ class MTSQLGRPOConfig(GRPOConfig):
     # Parameters that control the model
     model_name_or_path: str | None = field(
         default=None,
-        metadata={"help": "Model id or folder, used when train_grpo gets no model (TRL keeps this in ModelConfig)."},
+        metadata={
+            "help": "Model id or folder, used when train_grpo gets no model (TRL keeps this in ModelConfig)."
+        },
     )
 
     # Parameters that control the environment
@@ -90,7 +92,9 @@ class MTSQLGRPOConfig(GRPOConfig):
             "search ($MTSQL_<BENCHMARK>_DIR, $MTSQL_DATA_DIR, the data cache, then the sample)."
         },
     )
-    split: str = field(default="train", metadata={"help": "Split whose turns become training rows: 'train' or 'dev'."})
+    split: str = field(
+        default="train", metadata={"help": "Split whose turns become training rows: 'train' or 'dev'."}
+    )
     episode_mode: str = field(
         default="turn",
         metadata={
@@ -107,7 +111,9 @@ class MTSQLGRPOConfig(GRPOConfig):
     )
     max_steps_per_turn: int = field(
         default=8,
-        metadata={"help": "Env step limit per user turn; a turn with no answer by then is truncated (reward so far)."},
+        metadata={
+            "help": "Env step limit per user turn; a turn with no answer by then is truncated (reward so far)."
+        },
     )
     env_kwargs: dict[str, Any] | str | None = field(
         default=None,
@@ -125,10 +131,12 @@ class MTSQLGRPOConfig(GRPOConfig):
         default=None, metadata={"help": "Train only on these 0-based turn indices (turn mode; default: all)."}
     )
     max_rows: int | None = field(
-        default=None, metadata={"help": "Keep only the first rows (after the selections above); None keeps all."}
+        default=None,
+        metadata={"help": "Keep only the first rows (after the selections above); None keeps all."},
     )
     few_shot: bool = field(
-        default=False, metadata={"help": "Put the worked example (tool-call form) between the system prompt and the task."}
+        default=False,
+        metadata={"help": "Put the worked example (tool-call form) between the system prompt and the task."},
     )
 
     # Parameters that control the rollouts and logging
@@ -164,11 +172,14 @@ class MTSQLGRPOConfig(GRPOConfig):
         },
     )
     curriculum_buckets: int = field(
-        default=3, metadata={"help": "Number of difficulty buckets (MTSQL-R1 uses 3); trained one after another."}
+        default=3,
+        metadata={"help": "Number of difficulty buckets (MTSQL-R1 uses 3); trained one after another."},
     )
     solve_rate_samples: int = field(
         default=4,
-        metadata={"help": "Curriculum 'solve_rate': rollouts per row used to estimate the policy's solve rate."},
+        metadata={
+            "help": "Curriculum 'solve_rate': rollouts per row used to estimate the policy's solve rate."
+        },
     )
 
     def __post_init__(self) -> None:
@@ -176,10 +187,14 @@ class MTSQLGRPOConfig(GRPOConfig):
         if isinstance(self.env_kwargs, str):
             self.env_kwargs = json.loads(self.env_kwargs) if self.env_kwargs.strip() else None
         if self.env_kwargs is not None and not isinstance(self.env_kwargs, dict):
-            raise ValueError(f"env_kwargs must be a dict or a JSON object, not {type(self.env_kwargs).__name__}")
+            raise ValueError(
+                f"env_kwargs must be a dict or a JSON object, not {type(self.env_kwargs).__name__}"
+            )
         owned = {"mode", "split", "data_dir", "reward", "max_steps_per_turn"} & set(self.env_kwargs or {})
         if owned:
-            raise ValueError(f"set {sorted(owned)} through their own fields (episode_mode, split, ...), not env_kwargs")
+            raise ValueError(
+                f"set {sorted(owned)} through their own fields (episode_mode, split, ...), not env_kwargs"
+            )
         if self.episode_mode not in ("turn", "dialogue"):
             raise ValueError(f"episode_mode must be 'turn' or 'dialogue', not {self.episode_mode!r}")
         if self.curriculum not in CURRICULA:
@@ -191,13 +206,17 @@ class MTSQLGRPOConfig(GRPOConfig):
         if self.curriculum == "solve_rate" and self.solve_rate_samples < 1:
             raise ValueError(f"solve_rate_samples must be at least 1, not {self.solve_rate_samples}")
         if self.turns is not None and self.episode_mode != "turn":
-            raise ValueError("turns selects user turns of turn-mode episodes; set episode_mode='turn' or drop turns")
+            raise ValueError(
+                "turns selects user turns of turn-mode episodes; set episode_mode='turn' or drop turns"
+            )
         if self.max_tool_calling_iterations is None and self.episode_mode == "turn":
             # One tool call is one env step, and a turn ends at its step limit. (Dialogue mode stays unbounded:
             # the env commits an answer at each turn's limit, and max_completion_length bounds the rollout.)
             self.max_tool_calling_iterations = self.max_steps_per_turn
         if self.remove_unused_columns:
-            raise ValueError("remove_unused_columns must stay False: the env's reset() reads dialogue_id and turn columns")
+            raise ValueError(
+                "remove_unused_columns must stay False: the env's reset() reads dialogue_id and turn columns"
+            )
 
     def env_make_kwargs(self) -> dict[str, Any]:
         """The keywords for ``gym.make(self.env_id, ...)`` that every rollout's environment is built with."""

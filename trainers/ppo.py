@@ -79,7 +79,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "PPOResult",
     "PPOTrainer",
-    "ValueHead",
+    "ValueHead",  # noqa: F822 - built on first use by the module __getattr__
     "compute_gae",
     "forward_batch",
     "masked_mean",
@@ -181,7 +181,11 @@ def compute_gae(
     packed_v = torch.zeros_like(packed_r)
     packed_r[row, column] = rewards[agent].float()
     packed_v[row, column] = values[agent].float()
-    tail = torch.zeros(rows, dtype=torch.float32, device=values.device) if bootstrap is None else bootstrap.float()
+    tail = (
+        torch.zeros(rows, dtype=torch.float32, device=values.device)
+        if bootstrap is None
+        else bootstrap.float()
+    )
     # the value after each step: the next agent token's, or the bootstrap after the last one
     next_v = torch.cat([packed_v[:, 1:], torch.zeros_like(packed_v[:, :1])], 1)
     is_last = torch.arange(width, device=values.device)[None, :] == (counts[:, None] - 1)
@@ -229,7 +233,9 @@ def __getattr__(name: str) -> Any:  # `ValueHead` needs torch; build the class o
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def forward_batch(model: nn.Module, value_head: nn.Module | None, batch: RolloutBatch) -> dict[str, torch.Tensor]:
+def forward_batch(
+    model: nn.Module, value_head: nn.Module | None, batch: RolloutBatch
+) -> dict[str, torch.Tensor]:
     """Log-probabilities, entropies and values per token, computed only where agent tokens are.
 
     Logits are projected only at the positions that predict an agent token of some row
@@ -345,12 +351,21 @@ class PPOTrainer:
             {"params": list(self.value_head.parameters()), "lr": args.value_head_learning_rate},
         ]
         optimizer = torch.optim.AdamW(params, weight_decay=args.weight_decay, eps=args.adam_epsilon)
-        self.model, self.value_head, self.optimizer = self.accelerator.prepare(model, self.value_head, optimizer)
+        self.model, self.value_head, self.optimizer = self.accelerator.prepare(
+            model, self.value_head, optimizer
+        )
         self.scheduler = get_scheduler(
-            args.lr_scheduler_type, self.optimizer, num_warmup_steps=args.warmup_steps, num_training_steps=args.total_steps
+            args.lr_scheduler_type,
+            self.optimizer,
+            num_warmup_steps=args.warmup_steps,
+            num_training_steps=args.total_steps,
         )
         if args.kl_coef > 0:
-            ref = ref_model if ref_model is not None else copy.deepcopy(self.accelerator.unwrap_model(self.model))
+            ref = (
+                ref_model
+                if ref_model is not None
+                else copy.deepcopy(self.accelerator.unwrap_model(self.model))
+            )
             ref.requires_grad_(False)
             self.ref_model = ref.to(self.accelerator.device).eval()
         else:
@@ -396,7 +411,9 @@ class PPOTrainer:
         if self.accelerator.is_main_process:
             out_dir.mkdir(parents=True, exist_ok=True)
         if args.report_to != "none":
-            self.accelerator.init_trackers("mtsql-ppo", config={k: v for k, v in asdict(args).items() if _scalar(v)})
+            self.accelerator.init_trackers(
+                "mtsql-ppo", config={k: v for k, v in asdict(args).items() if _scalar(v)}
+            )
         metrics_path = out_dir / "metrics.jsonl"
         for iteration in range(args.num_iterations):
             t0 = time.perf_counter()
@@ -419,7 +436,9 @@ class PPOTrainer:
         model_dir = self.save(out_dir) if args.save_model else None
         if args.report_to != "none":
             self.accelerator.end_training()
-        return PPOResult(history=self.history, output_dir=out_dir, global_step=self.global_step, model_dir=model_dir)
+        return PPOResult(
+            history=self.history, output_dir=out_dir, global_step=self.global_step, model_dir=model_dir
+        )
 
     def collect(self) -> list[Rollout]:
         """One rollout batch (the policy samples in eval mode, without gradients)."""
@@ -473,7 +492,16 @@ class PPOTrainer:
             advantages = masked_whiten(advantages, mask)
 
         stats: dict[str, list[float]] = {
-            k: [] for k in ("policy_loss", "value_loss", "entropy", "clipfrac", "approx_kl", "value_clipfrac", "grad_norm")
+            k: []
+            for k in (
+                "policy_loss",
+                "value_loss",
+                "entropy",
+                "clipfrac",
+                "approx_kl",
+                "value_clipfrac",
+                "grad_norm",
+            )
         }
         chunk = args.per_device_train_batch_size
         self.model.train()
@@ -483,18 +511,26 @@ class PPOTrainer:
                 idx = order[start : start + chunk].to(acc.device)
                 mb = _select(batch, idx)
                 width = mb.input_ids.shape[1]
-                mb_mask, mb_old_logprobs, old_v = mb.action_mask, old_logprobs[idx, :width], old_values[idx, :width]
+                mb_mask, mb_old_logprobs, old_v = (
+                    mb.action_mask,
+                    old_logprobs[idx, :width],
+                    old_values[idx, :width],
+                )
                 mb_advantages, mb_returns = advantages[idx, :width], returns[idx, :width]
                 with acc.autocast():
                     new = forward_batch(self.model, self.value_head, mb)
-                pg_loss, clipfrac = policy_loss(new["logprobs"], mb_old_logprobs, mb_advantages, mb_mask, args.cliprange)
+                pg_loss, clipfrac = policy_loss(
+                    new["logprobs"], mb_old_logprobs, mb_advantages, mb_mask, args.cliprange
+                )
                 values = new["values"]
                 v_loss_raw = (values - mb_returns) ** 2
                 if args.cliprange_value > 0:
                     v_clipped = old_v + (values - old_v).clamp(-args.cliprange_value, args.cliprange_value)
                     v_loss_clip = (v_clipped - mb_returns) ** 2
                     v_loss = 0.5 * masked_mean(torch.maximum(v_loss_raw, v_loss_clip), mb_mask)
-                    stats["value_clipfrac"].append(float(masked_mean((v_loss_clip > v_loss_raw).float(), mb_mask)))
+                    stats["value_clipfrac"].append(
+                        float(masked_mean((v_loss_clip > v_loss_raw).float(), mb_mask))
+                    )
                 else:
                     v_loss = 0.5 * masked_mean(v_loss_raw, mb_mask)
                 entropy = masked_mean(new["entropy"], mb_mask)
@@ -503,7 +539,9 @@ class PPOTrainer:
                 if (k + 1) % args.gradient_accumulation_steps == 0:
                     params = list(self.model.parameters()) + list(self.value_head.parameters())
                     # the norm before clipping (inf: no clipping, norm only)
-                    norm = acc.clip_grad_norm_(params, args.max_grad_norm if args.max_grad_norm > 0 else float("inf"))
+                    norm = acc.clip_grad_norm_(
+                        params, args.max_grad_norm if args.max_grad_norm > 0 else float("inf")
+                    )
                     stats["grad_norm"].append(float(norm))
                     self.optimizer.step()
                     self.scheduler.step()
@@ -539,9 +577,14 @@ class PPOTrainer:
             output_dir.mkdir(parents=True, exist_ok=True)
             self.accelerator.unwrap_model(self.model).save_pretrained(output_dir)
             self.tokenizer.save_pretrained(output_dir)
-            torch.save(self.accelerator.unwrap_model(self.value_head).state_dict(), output_dir / "value_head.pt")
+            torch.save(
+                self.accelerator.unwrap_model(self.value_head).state_dict(), output_dir / "value_head.pt"
+            )
             (output_dir / "ppo_config.json").write_text(
-                json.dumps({k: v for k, v in asdict(self.args).items() if _scalar(v) or isinstance(v, dict)}, indent=2)
+                json.dumps(
+                    {k: v for k, v in asdict(self.args).items() if _scalar(v) or isinstance(v, dict)},
+                    indent=2,
+                )
             )
             logger.info("PPO model saved to %s", output_dir)
         return output_dir
@@ -599,7 +642,10 @@ def _make_envs(args: PPOConfig) -> list[Any]:
         from .tasks import TwoChoiceEnv, two_choice_dataset
 
         items = two_choice_dataset(args.split, data_dir=args.data_dir or "sample", seed=args.seed)
-        return [TwoChoiceEnv(items, data_dir=args.data_dir or "sample", split=args.split) for _ in range(args.num_envs)]
+        return [
+            TwoChoiceEnv(items, data_dir=args.data_dir or "sample", split=args.split)
+            for _ in range(args.num_envs)
+        ]
     import gymnasium as gym
 
     import mtsql_env  # noqa: F401  (registers the ids)
@@ -616,7 +662,9 @@ def _make_envs(args: PPOConfig) -> list[Any]:
     return [gym.make(args.env_id, **kwargs) for _ in range(args.num_envs)]
 
 
-def train_ppo(config: PPOConfig, model: Any = None, tokenizer: Any = None, **trainer_kwargs: Any) -> PPOResult:
+def train_ppo(
+    config: PPOConfig, model: Any = None, tokenizer: Any = None, **trainer_kwargs: Any
+) -> PPOResult:
     """Train with PPO: load ``config.model_name_or_path`` unless ``model``/``tokenizer`` are given.
 
     Returns:

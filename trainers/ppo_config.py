@@ -47,7 +47,9 @@ class PPOConfig:
     # Parameters that control the model
     model_name_or_path: str | None = field(
         default=None,
-        metadata={"help": "Model folder or Hub id to train (a causal LM with a chat template). `train_ppo` also takes a loaded model."},
+        metadata={
+            "help": "Model folder or Hub id to train (a causal LM with a chat template). `train_ppo` also takes a loaded model."
+        },
     )
     # Parameters that control the episodes
     task: str = field(
@@ -58,31 +60,47 @@ class PPOConfig:
             "and max_steps_per_turn are fixed by the task)."
         },
     )
-    env_id: str = field(default="MTSQL-CoSQL-v0", metadata={"help": "Gymnasium id of the environment (task='env')."})
+    env_id: str = field(
+        default="MTSQL-CoSQL-v0", metadata={"help": "Gymnasium id of the environment (task='env')."}
+    )
     data_dir: str | None = field(
-        default=None, metadata={"help": "Data location passed to the env; 'sample' for the bundled sample data."}
+        default=None,
+        metadata={"help": "Data location passed to the env; 'sample' for the bundled sample data."},
     )
     split: str = field(default="train", metadata={"help": "Data split the episodes come from."})
     env_mode: str = field(
         default="turn",
-        metadata={"help": "'turn' (one user turn with gold history; what the paper trains on) or 'dialogue'."},
+        metadata={
+            "help": "'turn' (one user turn with gold history; what the paper trains on) or 'dialogue'."
+        },
     )
     reward: str = field(
         default="outcome",
-        metadata={"help": "Env reward preset: 'outcome' (EX + EM) or 'process' (adds the process terms, dense)."},
+        metadata={
+            "help": "Env reward preset: 'outcome' (EX + EM) or 'process' (adds the process terms, dense)."
+        },
     )
-    max_steps_per_turn: int = field(default=4, metadata={"help": "Agent replies per user turn (the paper: 4)."})
+    max_steps_per_turn: int = field(
+        default=4, metadata={"help": "Agent replies per user turn (the paper: 4)."}
+    )
     env_kwargs: dict[str, Any] = field(
         default_factory=dict, metadata={"help": "Further keywords for gym.make (e.g. feedback_max_chars)."}
     )
     system_prompt: str | None = field(
         default=None,
-        metadata={"help": "System message of the agent; None: the env's instructions (task='two_choice': its own prompt)."},
+        metadata={
+            "help": "System message of the agent; None: the env's instructions (task='two_choice': its own prompt)."
+        },
     )
-    few_shot: bool = field(default=False, metadata={"help": "Put the agents' worked example before each episode."})
+    few_shot: bool = field(
+        default=False, metadata={"help": "Put the agents' worked example before each episode."}
+    )
     # Parameters that control rollouts
     num_envs: int = field(
-        default=8, metadata={"help": "Environments played at once: replies of that many episodes are generated in one batch."}
+        default=8,
+        metadata={
+            "help": "Environments played at once: replies of that many episodes are generated in one batch."
+        },
     )
     episodes_per_iteration: int = field(
         default=32, metadata={"help": "Episodes collected per PPO iteration (the rollout batch)."}
@@ -90,12 +108,17 @@ class PPOConfig:
     max_new_tokens: int = field(default=256, metadata={"help": "Most tokens per reply."})
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature of rollouts (> 0)."})
     top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass of rollouts."})
-    top_k: int | None = field(default=None, metadata={"help": "Top-k sampling of rollouts; None disables it."})
+    top_k: int | None = field(
+        default=None, metadata={"help": "Top-k sampling of rollouts; None disables it."}
+    )
     max_episode_tokens: int = field(
-        default=8192, metadata={"help": "An episode stops (truncated) when its token sequence would pass this length."}
+        default=8192,
+        metadata={"help": "An episode stops (truncated) when its token sequence would pass this length."},
     )
     # Parameters that control PPO
-    num_ppo_epochs: int = field(default=4, metadata={"help": "Passes of PPO updates over each rollout batch."})
+    num_ppo_epochs: int = field(
+        default=4, metadata={"help": "Passes of PPO updates over each rollout batch."}
+    )
     per_device_train_batch_size: int = field(
         default=8,
         metadata={"help": "Episodes per minibatch forward pass; must divide episodes_per_iteration."},
@@ -109,11 +132,18 @@ class PPOConfig:
     )
     cliprange: float = field(default=0.2, metadata={"help": "Clip range ε of the policy ratio."})
     cliprange_value: float = field(
-        default=0.2, metadata={"help": "Clip range of the value prediction around the old value (0 disables value clipping)."}
+        default=0.2,
+        metadata={
+            "help": "Clip range of the value prediction around the old value (0 disables value clipping)."
+        },
     )
     vf_coef: float = field(default=0.1, metadata={"help": "Weight of the value loss."})
-    ent_coef: float = field(default=0.0, metadata={"help": "Weight of the entropy bonus on agent tokens (0: off)."})
-    gamma: float = field(default=1.0, metadata={"help": "Discount per agent token in GAE (1: undiscounted, as in TRL)."})
+    ent_coef: float = field(
+        default=0.0, metadata={"help": "Weight of the entropy bonus on agent tokens (0: off)."}
+    )
+    gamma: float = field(
+        default=1.0, metadata={"help": "Discount per agent token in GAE (1: undiscounted, as in TRL)."}
+    )
     lam: float = field(default=0.95, metadata={"help": "GAE λ."})
     whiten_advantages: bool = field(
         default=True, metadata={"help": "Normalise advantages over the batch's agent tokens (mean 0, std 1)."}
@@ -130,11 +160,14 @@ class PPOConfig:
     )
     kl_estimator: str = field(
         default="k1",
-        metadata={"help": "KL estimator per token: 'k1' (log p − log p_ref) or 'k3' ((r − 1) − log r, r = p_ref/p; ≥ 0)."},
+        metadata={
+            "help": "KL estimator per token: 'k1' (log p − log p_ref) or 'k3' ((r − 1) − log r, r = p_ref/p; ≥ 0)."
+        },
     )
     # Parameters that control optimisation
     num_iterations: int = field(
-        default=100, metadata={"help": "PPO iterations: each collects a rollout batch, then runs the PPO epochs."}
+        default=100,
+        metadata={"help": "PPO iterations: each collects a rollout batch, then runs the PPO epochs."},
     )
     learning_rate: float = field(default=1e-6, metadata={"help": "AdamW learning rate of the policy."})
     value_head_learning_rate: float | None = field(
@@ -142,9 +175,14 @@ class PPOConfig:
     )
     weight_decay: float = field(default=0.0, metadata={"help": "AdamW weight decay."})
     adam_epsilon: float = field(default=1e-8, metadata={"help": "AdamW epsilon."})
-    max_grad_norm: float = field(default=1.0, metadata={"help": "Gradient clipping norm (0 disables clipping)."})
+    max_grad_norm: float = field(
+        default=1.0, metadata={"help": "Gradient clipping norm (0 disables clipping)."}
+    )
     lr_scheduler_type: str = field(
-        default="linear", metadata={"help": "Schedule over all optimiser steps: 'linear', 'cosine' or 'constant' (after warmup)."}
+        default="linear",
+        metadata={
+            "help": "Schedule over all optimiser steps: 'linear', 'cosine' or 'constant' (after warmup)."
+        },
     )
     warmup_steps: int = field(default=0, metadata={"help": "Linear warmup, in optimiser steps."})
     seed: int = field(default=42, metadata={"help": "Seeds torch, the episode order and sampling."})
@@ -152,14 +190,20 @@ class PPOConfig:
     use_cpu: bool = field(default=False, metadata={"help": "Train on CPU even when a GPU is present."})
     bf16: bool = field(
         default=False,
-        metadata={"help": "bfloat16 mixed precision through accelerate (GPUs; on CPU it is far slower, keep False)."},
+        metadata={
+            "help": "bfloat16 mixed precision through accelerate (GPUs; on CPU it is far slower, keep False)."
+        },
     )
     # Parameters that control logging and saving
-    output_dir: str = field(default="ppo-output", metadata={"help": "Where metrics.jsonl and the model are written."})
+    output_dir: str = field(
+        default="ppo-output", metadata={"help": "Where metrics.jsonl and the model are written."}
+    )
     logging_steps: int = field(default=1, metadata={"help": "Log metrics every this many iterations."})
     report_to: str = field(
         default="none",
-        metadata={"help": "An accelerate tracker ('tensorboard', 'wandb', ...) or 'none'; metrics.jsonl is always written."},
+        metadata={
+            "help": "An accelerate tracker ('tensorboard', 'wandb', ...) or 'none'; metrics.jsonl is always written."
+        },
     )
     save_model: bool = field(
         default=True, metadata={"help": "Save the policy, tokenizer and value head to output_dir at the end."}
@@ -172,12 +216,23 @@ class PPOConfig:
             raise ValueError(f"env_mode must be 'turn' or 'dialogue', not {self.env_mode!r}")
         if self.reward not in ("outcome", "process"):
             raise ValueError(f"reward must be 'outcome' or 'process', not {self.reward!r}")
-        for name in ("num_envs", "episodes_per_iteration", "max_new_tokens", "num_ppo_epochs", "num_iterations",
-                     "per_device_train_batch_size", "gradient_accumulation_steps", "max_steps_per_turn", "logging_steps"):
+        for name in (
+            "num_envs",
+            "episodes_per_iteration",
+            "max_new_tokens",
+            "num_ppo_epochs",
+            "num_iterations",
+            "per_device_train_batch_size",
+            "gradient_accumulation_steps",
+            "max_steps_per_turn",
+            "logging_steps",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.temperature <= 0:
-            raise ValueError(f"temperature must be > 0 for PPO rollouts (PPO needs a sampling policy), not {self.temperature}")
+            raise ValueError(
+                f"temperature must be > 0 for PPO rollouts (PPO needs a sampling policy), not {self.temperature}"
+            )
         chunk = self.per_device_train_batch_size * self.gradient_accumulation_steps
         if self.episodes_per_iteration % chunk:
             raise ValueError(
@@ -187,7 +242,9 @@ class PPOConfig:
         if not 0 < self.cliprange < 1:
             raise ValueError(f"cliprange must be in (0, 1), not {self.cliprange}")
         if self.cliprange_value < 0:
-            raise ValueError(f"cliprange_value must be >= 0 (0 disables value clipping), not {self.cliprange_value}")
+            raise ValueError(
+                f"cliprange_value must be >= 0 (0 disables value clipping), not {self.cliprange_value}"
+            )
         if not 0 <= self.gamma <= 1 or not 0 <= self.lam <= 1:
             raise ValueError(f"gamma and lam must be in [0, 1], not gamma={self.gamma}, lam={self.lam}")
         if self.kl_coef < 0:
@@ -195,7 +252,9 @@ class PPOConfig:
         if self.kl_estimator not in ("k1", "k3"):
             raise ValueError(f"kl_estimator must be 'k1' or 'k3', not {self.kl_estimator!r}")
         if self.lr_scheduler_type not in ("linear", "cosine", "constant"):
-            raise ValueError(f"lr_scheduler_type must be 'linear', 'cosine' or 'constant', not {self.lr_scheduler_type!r}")
+            raise ValueError(
+                f"lr_scheduler_type must be 'linear', 'cosine' or 'constant', not {self.lr_scheduler_type!r}"
+            )
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, not {self.learning_rate}")
         if self.value_head_learning_rate is None:

@@ -52,7 +52,6 @@ from typing import TYPE_CHECKING, Any
 from mtsql_agents.backends.base import Conversation, Generation, GenerationConfig
 from mtsql_agents.backends.transformers_backend import TransformersBackend
 from mtsql_agents.llm import LLMAgent
-
 from mtsql_env.parallel import EnvStepPool
 
 if TYPE_CHECKING:
@@ -196,7 +195,9 @@ class TrackingBackend(TransformersBackend):
         """The slots of the conversations the next `generate` call receives, in order."""
         self._expected = deque(slots)
 
-    def encode(self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None) -> list[int]:
+    def encode(
+        self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None
+    ) -> list[int]:
         if not self._expected:
             return super().encode(conversation, tools=tools)
         track = self.tracks[self._expected.popleft()]
@@ -288,7 +289,9 @@ class RolloutCollector:
             raise ValueError("RolloutCollector needs at least one environment")
         config = generation_config or GenerationConfig(temperature=1.0, max_new_tokens=256)
         if config.stop:
-            raise ValueError("stop strings are not supported in rollouts: the reply text would differ from its tokens")
+            raise ValueError(
+                "stop strings are not supported in rollouts: the reply text would differ from its tokens"
+            )
         if config.n != 1:
             raise ValueError(f"one reply per step: set generation_config.n=1, not {config.n}")
         if not config.logprobs:
@@ -344,16 +347,22 @@ class RolloutCollector:
             slots = sorted(state)
             self.backend.expect(slots)
             if self._seeds is not None:  # a fresh seed per call: the backend seeds each call on a forked RNG
-                self.agent.generation_config = dataclasses.replace(config_seedless, seed=self._seeds.randrange(2**31))
+                self.agent.generation_config = dataclasses.replace(
+                    config_seedless, seed=self._seeds.randrange(2**31)
+                )
             t0 = time.perf_counter()
-            actions = self.agent.act_batch([state[s]["obs"] for s in slots], [state[s]["info"] for s in slots], slots=slots)
+            actions = self.agent.act_batch(
+                [state[s]["obs"] for s in slots], [state[s]["info"] for s in slots], slots=slots
+            )
             self.stats.generate_s += time.perf_counter() - t0
             self.stats.generate_calls += 1
             for step in self.agent.last_generations:
                 self.backend.record_reply(step.slot, step.generation)
                 state[step.slot]["replies"].append(step.generation)
                 self.stats.generated_tokens += len(step.generation.token_ids or [])
-            t0 = time.perf_counter()  # the batch's steps run at once: their SQL overlaps (see mtsql_env.parallel)
+            t0 = (
+                time.perf_counter()
+            )  # the batch's steps run at once: their SQL overlaps (see mtsql_env.parallel)
             stepped = self.step_pool.step([self.envs[s] for s in slots], actions)
             self.stats.env_s += time.perf_counter() - t0
             for slot, (obs, reward, terminated, truncated, info) in zip(slots, stepped):
@@ -384,7 +393,9 @@ class RolloutCollector:
         feedback = len(self.tokenizer(observation, add_special_tokens=False)["input_ids"])
         return len(track.ids) + feedback + self.generation_config.max_new_tokens > self.max_episode_tokens
 
-    def _finish(self, slot: int, episode: dict[str, Any], terminated: bool, truncated: bool, reason: str | None) -> Rollout:
+    def _finish(
+        self, slot: int, episode: dict[str, Any], terminated: bool, truncated: bool, reason: str | None
+    ) -> Rollout:
         track = self.backend.tracks.pop(slot)
         rewards = [0.0] * len(track.ids)
         for (_, end), reward in zip(track.spans, episode["rewards"]):

@@ -76,7 +76,9 @@ def action_signature(action: dict[str, Any] | None) -> str:
     name = str(action.get("name"))
     arguments = action.get("arguments") or {}
     if name == "verify":
-        return ":".join([name, str(arguments.get("target", "execution")), str(arguments.get("verdict") or "none")])
+        return ":".join(
+            [name, str(arguments.get("target", "execution")), str(arguments.get("verdict") or "none")]
+        )
     return name
 
 
@@ -122,7 +124,9 @@ class SampledTrajectory:
         for message in self.messages:
             if message.get("role") == "assistant":
                 calls = message.get("tool_calls") or []
-                out.append(str(message.get("content") or "") + "".join(str(c.get("function", c)) for c in calls))
+                out.append(
+                    str(message.get("content") or "") + "".join(str(c.get("function", c)) for c in calls)
+                )
         return tuple(out)
 
     @property
@@ -170,7 +174,9 @@ def group_by_item(trajectories: Iterable[SampledTrajectory]) -> dict[str, list[S
     return groups
 
 
-def is_easy_item(samples: Sequence[SampledTrajectory], easy_hardness: Sequence[str] = DEFAULT_EASY_HARDNESS) -> bool:
+def is_easy_item(
+    samples: Sequence[SampledTrajectory], easy_hardness: Sequence[str] = DEFAULT_EASY_HARDNESS
+) -> bool:
     """An item is easy when its gold hardness is in ``easy_hardness`` or every one of its samples is correct.
 
     Example:

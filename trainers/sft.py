@@ -127,14 +127,21 @@ def _render_action(action: Any, step: int, native_tools: bool) -> dict[str, Any]
     try:
         parsed, _ = parse_action(action)
     except ActionParseError:
-        return {"role": "assistant", "content": action if isinstance(action, str) else json.dumps(action, default=str)}
+        return {
+            "role": "assistant",
+            "content": action if isinstance(action, str) else json.dumps(action, default=str),
+        }
     if isinstance(action, str):  # a text action is already what a model writes
         return {"role": "assistant", "content": action}
     if not native_tools:
         return {"role": "assistant", "content": parsed.to_text()}
     call = parsed.to_tool_call()
     function = {"name": call["name"], "arguments": json.dumps(call["arguments"])}
-    return {"role": "assistant", "content": "", "tool_calls": [{"id": f"call_{step}", "type": "function", "function": function}]}
+    return {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"id": f"call_{step}", "type": "function", "function": function}],
+    }
 
 
 @dataclass
@@ -159,8 +166,14 @@ class _Episode:
         self.format_errors += info.get("format_error") is not None
         self.reward += float(reward)
 
-    def finish(self, messages: list[dict[str, Any]], info: dict[str, Any], round_index: int, sampler: str,
-               tools: str | None) -> SampledTrajectory:
+    def finish(
+        self,
+        messages: list[dict[str, Any]],
+        info: dict[str, Any],
+        round_index: int,
+        sampler: str,
+        tools: str | None,
+    ) -> SampledTrajectory:
         dialogue_id, turn = self.item_id.rsplit("#", 1)
         result = self.result or {}
         return SampledTrajectory(
@@ -189,7 +202,12 @@ class _Episode:
 def _set_step_seed(agent: Agent, seed: int | None) -> None:
     """Give an LLM agent's sampling config a fresh seed (each backend call is then reproducible)."""
     config = getattr(agent, "generation_config", None)
-    if seed is not None and config is not None and dataclasses.is_dataclass(config) and hasattr(config, "seed"):
+    if (
+        seed is not None
+        and config is not None
+        and dataclasses.is_dataclass(config)
+        and hasattr(config, "seed")
+    ):
         agent.generation_config = dataclasses.replace(config, seed=seed)
 
 
@@ -215,8 +233,9 @@ def sample_trajectories(
     Returns:
         One `SampledTrajectory` per episode, item by item, samples in order.
     """
-    from mtsql_agents.llm import build_initial_messages
     from tqdm.auto import tqdm
+
+    from mtsql_agents.llm import build_initial_messages
 
     envs = [envs] if not isinstance(envs, Sequence) else list(envs)
     batched = bool(getattr(agent, "supports_slots", False))
@@ -249,7 +268,9 @@ def sample_trajectories(
                 if seed is not None:
                     _set_step_seed(agent, _derive_seed(seed, round_index, item_number, start, step))
                 if batched:
-                    actions = agent.act_batch([observations[k] for k in active], [infos[k] for k in active], slots=active)
+                    actions = agent.act_batch(
+                        [observations[k] for k in active], [infos[k] for k in active], slots=active
+                    )
                 else:
                     actions = [agent.act(observations[active[0]], infos[active[0]])]
                 still_active = []
@@ -270,7 +291,11 @@ def sample_trajectories(
                         last = episode.messages[-1]
                         if last.get("tool_calls"):
                             call = last["tool_calls"][0]
-                            feedback = {"role": "tool", "tool_call_id": call["id"], "name": call["function"]["name"]}
+                            feedback = {
+                                "role": "tool",
+                                "tool_call_id": call["id"],
+                                "name": call["function"]["name"],
+                            }
                             episode.messages.append({**feedback, "content": observation})
                         else:
                             episode.messages.append({"role": "user", "content": observation})
@@ -281,7 +306,9 @@ def sample_trajectories(
     order = {item: position for position, item in enumerate(items)}
     out.sort(key=lambda t: (order[t.item_id], t.sample_index))
     solved = sum(t.correct for t in out)
-    logger.info("round %d: sampled %d trajectories of %d items, %d correct", round_index, len(out), len(items), solved)
+    logger.info(
+        "round %d: sampled %d trajectories of %d items, %d correct", round_index, len(out), len(items), solved
+    )
     return out
 
 
@@ -313,8 +340,13 @@ def _clean_message(message: dict[str, Any]) -> dict[str, Any]:
             function = dict(call.get("function", call))
             if not isinstance(function.get("arguments"), str):
                 function["arguments"] = json.dumps(function.get("arguments") or {})
-            calls.append({"id": str(call.get("id") or ""), "type": "function",
-                          "function": {"name": str(function.get("name")), "arguments": function["arguments"]}})
+            calls.append(
+                {
+                    "id": str(call.get("id") or ""),
+                    "type": "function",
+                    "function": {"name": str(function.get("name")), "arguments": function["arguments"]},
+                }
+            )
         out["tool_calls"] = calls
     if message["role"] == "tool":
         out["tool_call_id"] = str(message.get("tool_call_id") or "")
@@ -348,7 +380,9 @@ def build_dataset(trajectories: Sequence[SampledTrajectory]) -> datasets.Dataset
             row["tools"] = t.tools or json.dumps(tool_schemas())
         rows.append(row)
     if not rows:
-        return datasets.Dataset.from_dict({"messages": [], "item_id": [], "sample_index": [], "round": [], "hardness": [], "steps": []})
+        return datasets.Dataset.from_dict(
+            {"messages": [], "item_id": [], "sample_index": [], "round": [], "hardness": [], "steps": []}
+        )
     return datasets.Dataset.from_list(rows)
 
 
@@ -366,11 +400,12 @@ def ensure_generation_template(tokenizer: Any) -> str:
     Returns:
         Where the template came from: ``"model"``, ``"trl"`` or ``"chatml"``.
     """
-    from mtsql_agents.tiny import CHAT_TEMPLATE
     from trl.chat_template_utils import (
         get_training_chat_template,
         has_generation_markers,
     )
+
+    from mtsql_agents.tiny import CHAT_TEMPLATE
 
     template = tokenizer.chat_template
     if template and has_generation_markers(template):
@@ -382,7 +417,9 @@ def ensure_generation_template(tokenizer: Any) -> str:
             patched = None
         if patched:
             tokenizer.chat_template = patched
-            logger.info("chat template: using TRL's training version of the model's template (generation markers)")
+            logger.info(
+                "chat template: using TRL's training version of the model's template (generation markers)"
+            )
             return "trl"
     warnings.warn(
         "the tokenizer's chat template has no {% generation %} markers and TRL has no training version of it; "
@@ -406,7 +443,9 @@ def make_trainer(dataset: datasets.Dataset, model: Any, training_args: Any, *, t
         from transformers import AutoTokenizer
         from trl import SFTTrainer
     except ImportError as err:  # pragma: no cover - depends on the install
-        raise ImportError("the SFT training stage needs torch, transformers and TRL: " + install_hint("train")) from err
+        raise ImportError(
+            "the SFT training stage needs torch, transformers and TRL: " + install_hint("train")
+        ) from err
 
     if len(dataset) == 0:
         raise ValueError("the SFT dataset is empty: no sampled trajectory was correct (see the select stage)")
@@ -428,7 +467,9 @@ def make_trainer(dataset: datasets.Dataset, model: Any, training_args: Any, *, t
     return trainer
 
 
-def train_on_dataset(dataset: datasets.Dataset, model: Any, training_args: Any, *, tokenizer: Any = None) -> dict[str, Any]:
+def train_on_dataset(
+    dataset: datasets.Dataset, model: Any, training_args: Any, *, tokenizer: Any = None
+) -> dict[str, Any]:
     """Fine-tune ``model`` on the conversations (`make_trainer`), then save model and tokenizer to ``output_dir``.
 
     ``training_args`` is an `mtsql_trainers.sft_config.SFTConfig` (or TRL's). Returns ``{"output_dir",
@@ -452,7 +493,10 @@ def _warn_on_truncation(dataset: Any, max_length: int | None) -> None:
         return
     longest = max((len(ids) for ids in dataset["input_ids"]), default=0)
     if longest >= max_length:
-        logger.warning("some trajectories reach max_length=%d tokens and are cut at the end; raise max_length", max_length)
+        logger.warning(
+            "some trajectories reach max_length=%d tokens and are cut at the end; raise max_length",
+            max_length,
+        )
 
 
 # --- Rounds ---------------------------------------------------------------------------------------
@@ -549,7 +593,9 @@ def make_sampler(config: SelfTaughtConfig, round_index: int = 0) -> Agent:
     from mtsql_agents.backends import GenerationConfig
     from mtsql_agents.llm import LLMAgent
 
-    generation = GenerationConfig(temperature=config.temperature, top_p=config.top_p, max_new_tokens=config.max_new_tokens)
+    generation = GenerationConfig(
+        temperature=config.temperature, top_p=config.top_p, max_new_tokens=config.max_new_tokens
+    )
     if config.sampler == "openai":
         from mtsql_agents.backends import OpenAIBackend
 
@@ -576,7 +622,9 @@ def _round_items(config: SelfTaughtConfig, round_index: int) -> list[str]:
     return [item for item in items if item not in drop]
 
 
-def _stage_sample(config: SelfTaughtConfig, round_index: int, agent: Agent | None) -> tuple[list[str], list[SampledTrajectory]]:
+def _stage_sample(
+    config: SelfTaughtConfig, round_index: int, agent: Agent | None
+) -> tuple[list[str], list[SampledTrajectory]]:
     folder = _round_dir(config, round_index)
     folder.mkdir(parents=True, exist_ok=True)
     items = _round_items(config, round_index)
@@ -586,12 +634,21 @@ def _stage_sample(config: SelfTaughtConfig, round_index: int, agent: Agent | Non
         return items, []
     agent = agent if agent is not None else make_sampler(config, round_index)
     batched = bool(getattr(agent, "supports_slots", False))
-    envs = make_envs(config, min(config.sampling_batch_size, config.num_samples) if batched else 1,
-                     expose_gold=agent.needs_gold)
+    envs = make_envs(
+        config,
+        min(config.sampling_batch_size, config.num_samples) if batched else 1,
+        expose_gold=agent.needs_gold,
+    )
     try:
         samples = sample_trajectories(
-            envs, agent, items, num_samples=config.num_samples, round_index=round_index, seed=config.sampling_seed,
-            native_tools=config.native_tools, few_shot=config.few_shot,
+            envs,
+            agent,
+            items,
+            num_samples=config.num_samples,
+            round_index=round_index,
+            seed=config.sampling_seed,
+            native_tools=config.native_tools,
+            few_shot=config.few_shot,
         )
     finally:
         for env in envs:
@@ -627,7 +684,9 @@ def _stage_train(config: SelfTaughtConfig, round_index: int, training_args: Any)
     import datasets
 
     folder = _round_dir(config, round_index)
-    if not (folder / "dataset.jsonl").read_text(encoding="utf-8").strip():  # (an empty saved dataset cannot be loaded)
+    if (
+        not (folder / "dataset.jsonl").read_text(encoding="utf-8").strip()
+    ):  # (an empty saved dataset cannot be loaded)
         logger.warning("round %d: no trajectory was selected; nothing to train on", round_index)
         return None
     dataset = datasets.load_from_disk(str(folder / "dataset"))
@@ -680,7 +739,9 @@ def run_stage(
     return stats
 
 
-def train_sft(config: SelfTaughtConfig | None = None, training_args: Any = None, *, agent: Agent | None = None) -> SFTResult:
+def train_sft(
+    config: SelfTaughtConfig | None = None, training_args: Any = None, *, agent: Agent | None = None
+) -> SFTResult:
     """Run the self-taught warm start: ``config.stage`` of round ``config.round_index``, or every round.
 
     Args:
@@ -712,7 +773,12 @@ def train_sft(config: SelfTaughtConfig | None = None, training_args: Any = None,
         result.model_dir = stats.model_dir or result.model_dir
         logger.info(
             "round %d: %d items, %d/%d correct samples, %d items solved, %d selected, loss %s",
-            round_index, stats.items, stats.correct_samples, stats.samples, stats.solved_items, stats.selected,
+            round_index,
+            stats.items,
+            stats.correct_samples,
+            stats.samples,
+            stats.solved_items,
+            stats.selected,
             stats.train_loss,
         )
     return result
@@ -748,7 +814,9 @@ def tiny_warm_start(
     model_dir = folder / "round_0" / "model"
     if (model_dir / "config.json").exists():
         return model_dir
-    sizes = TinyModelConfig(hidden_size=64, intermediate_size=128, num_attention_heads=2, num_key_value_heads=1)
+    sizes = TinyModelConfig(
+        hidden_size=64, intermediate_size=128, num_attention_heads=2, num_key_value_heads=1
+    )
     base = build_tiny_model(folder / "base", seed=seed, config=sizes)
     config = SelfTaughtConfig(
         model_name_or_path=str(base),
@@ -776,6 +844,8 @@ def tiny_warm_start(
         report_to="none",
         seed=seed,
     )
-    logger.info("warm start: teaching the tiny model the tool protocol on %d turns (%d steps)", max_items, max_steps)
+    logger.info(
+        "warm start: teaching the tiny model the tool protocol on %d turns (%d steps)", max_items, max_steps
+    )
     result = train_sft(config, args)
     return Path(result.model_dir)

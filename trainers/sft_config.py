@@ -16,7 +16,7 @@ from typing import Any
 
 from mtsql_env import install_hint
 
-__all__ = ["SFT_STAGES", "SFTConfig", "SelfTaughtConfig", "TINY_MODEL"]
+__all__ = ["SFT_STAGES", "SFTConfig", "SelfTaughtConfig", "TINY_MODEL"]  # noqa: F822 - SFTConfig is built on first use (__getattr__)
 
 #: The stages of one round, in order; ``all`` runs them all, round after round.
 SFT_STAGES = ("sample", "select", "build", "train", "all")
@@ -63,7 +63,8 @@ class SelfTaughtConfig:
         default=None, metadata={"help": "Base URL of the OpenAI-compatible server (sampler='openai')."}
     )
     sampler_model: str | None = field(
-        default=None, metadata={"help": "Model name sent to the server (sampler='openai'); default model_name_or_path."}
+        default=None,
+        metadata={"help": "Model name sent to the server (sampler='openai'); default model_name_or_path."},
     )
     native_tools: bool = field(
         default=False,
@@ -73,10 +74,13 @@ class SelfTaughtConfig:
         },
     )
     few_shot: bool = field(
-        default=False, metadata={"help": "Put the worked example in every prompt (and so in every training example)."}
+        default=False,
+        metadata={"help": "Put the worked example in every prompt (and so in every training example)."},
     )
     # Parameters that control sampling
-    num_samples: int = field(default=20, metadata={"help": "Trajectories sampled per training item (paper: 20)."})
+    num_samples: int = field(
+        default=20, metadata={"help": "Trajectories sampled per training item (paper: 20)."}
+    )
     temperature: float = field(default=0.7, metadata={"help": "Sampling temperature (paper: 0.7)."})
     top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass in (0, 1]."})
     max_new_tokens: int = field(default=512, metadata={"help": "Most tokens per assistant message."})
@@ -95,38 +99,49 @@ class SelfTaughtConfig:
         },
     )
     # Parameters that control the environment
-    env_id: str = field(default="MTSQL-CoSQL-v0", metadata={"help": "Environment id (MTSQL-CoSQL-v0 or MTSQL-SParC-v0)."})
+    env_id: str = field(
+        default="MTSQL-CoSQL-v0", metadata={"help": "Environment id (MTSQL-CoSQL-v0 or MTSQL-SParC-v0)."}
+    )
     data_dir: str | None = field(
         default=None,
-        metadata={"help": "Release folder or its parent, or 'sample' for the bundled sample (default: env lookup)."},
+        metadata={
+            "help": "Release folder or its parent, or 'sample' for the bundled sample (default: env lookup)."
+        },
     )
     split: str = field(default="train", metadata={"help": "Split whose turns are the training items."})
     max_steps_per_turn: int = field(
-        default=10, metadata={"help": "Agent steps per turn before the episode is truncated (unanswered = wrong)."}
+        default=10,
+        metadata={"help": "Agent steps per turn before the episode is truncated (unanswered = wrong)."},
     )
     max_items: int | None = field(
-        default=None, metadata={"help": "Use only the first max_items turns of the split (quick runs); None: all."}
+        default=None,
+        metadata={"help": "Use only the first max_items turns of the split (quick runs); None: all."},
     )
     env_kwargs: dict[str, Any] | str | None = field(
         default=None,
         metadata={
-            "help": "Further gym.make keywords, e.g. {\"schema_sample_rows\": 0} for shorter prompts (a JSON object "
+            "help": 'Further gym.make keywords, e.g. {"schema_sample_rows": 0} for shorter prompts (a JSON object '
             "on the command line); mode, history, split, data_dir and max_steps_per_turn are set by this config."
         },
     )
     # Parameters that control selection
     max_easy_keep: int = field(
-        default=2, metadata={"help": "Trajectories kept per easy or always-solved item: the shortest (paper: 2)."}
+        default=2,
+        metadata={"help": "Trajectories kept per easy or always-solved item: the shortest (paper: 2)."},
     )
     max_other_keep: int = field(
         default=3, metadata={"help": "Trajectories kept per other item: long and diverse ones (paper: 3)."}
     )
     easy_hardness: list[str] = field(
         default_factory=lambda: ["easy"],
-        metadata={"help": "Gold hardness levels counted as easy (official levels: easy, medium, hard, extra)."},
+        metadata={
+            "help": "Gold hardness levels counted as easy (official levels: easy, medium, hard, extra)."
+        },
     )
     # Parameters that control rounds and stages
-    rounds: int = field(default=3, metadata={"help": "Sample-select-train rounds; solved items are dropped each round."})
+    rounds: int = field(
+        default=3, metadata={"help": "Sample-select-train rounds; solved items are dropped each round."}
+    )
     stage: str = field(
         default="all",
         metadata={
@@ -134,7 +149,9 @@ class SelfTaughtConfig:
             "the previous stage's files in run_dir), or 'all' (every stage of every round)."
         },
     )
-    round_index: int = field(default=0, metadata={"help": "The round a single stage runs for (stage != 'all')."})
+    round_index: int = field(
+        default=0, metadata={"help": "The round a single stage runs for (stage != 'all')."}
+    )
     run_dir: str = field(
         default="mtsql-sft",
         metadata={
@@ -144,7 +161,9 @@ class SelfTaughtConfig:
     )
     accumulate: bool = field(
         default=False,
-        metadata={"help": "Train round r on the trajectories selected in rounds 0..r (else on round r's only)."},
+        metadata={
+            "help": "Train round r on the trajectories selected in rounds 0..r (else on round r's only)."
+        },
     )
     restart_from_base: bool = field(
         default=False,
@@ -167,19 +186,27 @@ class SelfTaughtConfig:
         if self.max_easy_keep < 0 or self.max_other_keep < 0:
             raise ValueError("max_easy_keep and max_other_keep must be >= 0")
         if self.temperature < 0 or not 0 < self.top_p <= 1:
-            raise ValueError(f"need temperature >= 0 and 0 < top_p <= 1, not {self.temperature}, {self.top_p}")
+            raise ValueError(
+                f"need temperature >= 0 and 0 < top_p <= 1, not {self.temperature}, {self.top_p}"
+            )
         if not 0 <= self.round_index < self.rounds:
             raise ValueError(f"round_index must be in [0, rounds={self.rounds}), not {self.round_index}")
         if self.sampling_batch_size is None:
             self.sampling_batch_size = self.num_samples
         if self.sampling_batch_size < 1:
             raise ValueError(f"sampling_batch_size must be at least 1, not {self.sampling_batch_size}")
-        self.easy_hardness = [self.easy_hardness] if isinstance(self.easy_hardness, str) else list(self.easy_hardness)
+        self.easy_hardness = (
+            [self.easy_hardness] if isinstance(self.easy_hardness, str) else list(self.easy_hardness)
+        )
         if isinstance(self.env_kwargs, str):
             self.env_kwargs = json.loads(self.env_kwargs) if self.env_kwargs.strip() else None
         if self.env_kwargs is not None and not isinstance(self.env_kwargs, dict):
-            raise ValueError(f"env_kwargs must be a dict or a JSON object, not {type(self.env_kwargs).__name__}")
-        owned = {"mode", "history", "split", "data_dir", "max_steps_per_turn", "expose_gold"} & set(self.env_kwargs or {})
+            raise ValueError(
+                f"env_kwargs must be a dict or a JSON object, not {type(self.env_kwargs).__name__}"
+            )
+        owned = {"mode", "history", "split", "data_dir", "max_steps_per_turn", "expose_gold"} & set(
+            self.env_kwargs or {}
+        )
         if owned:
             raise ValueError(f"set {sorted(owned)} through their own fields, not env_kwargs")
 
@@ -217,7 +244,9 @@ def _build_sft_config() -> type:
         )
         max_length: int | None = field(
             default=8192,
-            metadata={"help": "Longest tokenized trajectory; longer ones are truncated at the end. None: no limit."},
+            metadata={
+                "help": "Longest tokenized trajectory; longer ones are truncated at the end. None: no limit."
+            },
         )
 
     SFTConfig.__module__ = __name__

@@ -246,7 +246,9 @@ class TwoChoiceEnv(gym.Wrapper):
         self._rng = np.random.default_rng(seed)
         self._item: TwoChoiceItem | None = None
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         options = dict(options or {})
         if seed is not None:
             self._rng = np.random.default_rng(seed)

@@ -65,7 +65,9 @@ class GenerationConfig:
     # Parameters that control sampling
     temperature: float = field(
         default=0.0,
-        metadata={"help": "Sampling temperature; 0 means greedy decoding (deterministic, the benchmark default)."},
+        metadata={
+            "help": "Sampling temperature; 0 means greedy decoding (deterministic, the benchmark default)."
+        },
     )
     top_p: float = field(default=1.0, metadata={"help": "Nucleus sampling mass in (0, 1]; 1 disables it."})
     top_k: int | None = field(
@@ -97,7 +99,9 @@ class GenerationConfig:
     # Parameters that control what comes back
     n: int = field(
         default=1,
-        metadata={"help": "Samples per conversation; `generate` returns them conversation-major (LLMAgent needs 1)."},
+        metadata={
+            "help": "Samples per conversation; `generate` returns them conversation-major (LLMAgent needs 1)."
+        },
     )
     logprobs: bool = field(
         default=False,
@@ -203,6 +207,10 @@ class ChatTemplatePrompts:
             **self.chat_template_kwargs,
         )
 
-    def encode(self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None) -> list[int]:
+    def encode(
+        self, conversation: Conversation, *, tools: Sequence[dict[str, Any]] | None = None
+    ) -> list[int]:
         """Prompt token ids (the template already holds any special tokens, so none are added)."""
-        return list(self.tokenizer(self.render(conversation, tools=tools), add_special_tokens=False)["input_ids"])
+        return list(
+            self.tokenizer(self.render(conversation, tools=tools), add_special_tokens=False)["input_ids"]
+        )

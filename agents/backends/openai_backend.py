@@ -83,10 +83,14 @@ class OpenAIBackend:
                 f"{max_retries}, {backoff_s}, {max_concurrency}"
             )
         if max_tokens_field not in ("max_tokens", "max_completion_tokens"):
-            raise ValueError(f"max_tokens_field must be 'max_tokens' or 'max_completion_tokens', not {max_tokens_field!r}")
+            raise ValueError(
+                f"max_tokens_field must be 'max_tokens' or 'max_completion_tokens', not {max_tokens_field!r}"
+            )
         self._openai = openai
         self.model = model
-        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip(
+            "/"
+        )
         self.timeout_s = timeout_s
         self.max_retries = max_retries
         self.backoff_s = backoff_s
@@ -127,7 +131,10 @@ class OpenAIBackend:
     # --- One request --------------------------------------------------------------------------------
 
     def request_body(
-        self, conversation: Conversation, config: GenerationConfig, tools: Sequence[dict[str, Any]] | None = None
+        self,
+        conversation: Conversation,
+        config: GenerationConfig,
+        tools: Sequence[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """The keyword arguments of ``chat.completions.create`` for one conversation."""
         request: dict[str, Any] = {
@@ -154,7 +161,11 @@ class OpenAIBackend:
         return request
 
     def _complete(
-        self, index: int, conversation: Conversation, config: GenerationConfig, tools: Sequence[dict[str, Any]] | None
+        self,
+        index: int,
+        conversation: Conversation,
+        config: GenerationConfig,
+        tools: Sequence[dict[str, Any]] | None,
     ) -> list[Generation]:
         openai = self._openai
         request = self.request_body(conversation, config, tools)
@@ -174,13 +185,24 @@ class OpenAIBackend:
                 )
                 cause = err
             except (openai.RateLimitError, openai.InternalServerError) as err:
-                failure = BackendError(f"{self.base_url} answered {err.status_code} after {attempts} attempt(s): {err.message}")
+                failure = BackendError(
+                    f"{self.base_url} answered {err.status_code} after {attempts} attempt(s): {err.message}"
+                )
                 cause = err
             except openai.APIStatusError as err:
-                raise BackendError(f"{self.base_url} rejected the request ({err.status_code}): {err.message}") from err
+                raise BackendError(
+                    f"{self.base_url} rejected the request ({err.status_code}): {err.message}"
+                ) from err
             if attempt + 1 < attempts:
                 delay = self.backoff_s * 2**attempt
-                logger.warning("request to %s failed (%s); retry %d/%d in %.2fs", self.base_url, cause, attempt + 1, self.max_retries, delay)
+                logger.warning(
+                    "request to %s failed (%s); retry %d/%d in %.2fs",
+                    self.base_url,
+                    cause,
+                    attempt + 1,
+                    self.max_retries,
+                    delay,
+                )
                 time.sleep(delay)
         raise failure from cause
 
@@ -207,7 +229,9 @@ class OpenAIBackend:
                 matches = [_TOKEN_ID_RE.match(item.token) for item in content]
                 if all(matches):
                     token_ids = [int(m.group(1)) for m in matches]
-            completion_tokens = getattr(usage, "completion_tokens", None) if len(response.choices) == 1 else None
+            completion_tokens = (
+                getattr(usage, "completion_tokens", None) if len(response.choices) == 1 else None
+            )
             if completion_tokens is None and logprobs is not None:
                 completion_tokens = len(logprobs)
             generations.append(

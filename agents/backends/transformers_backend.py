@@ -63,7 +63,9 @@ class TransformersBackend(ChatTemplatePrompts):
             import torch
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as err:
-            raise ImportError("TransformersBackend needs torch and transformers: " + install_hint("train")) from err
+            raise ImportError(
+                "TransformersBackend needs torch and transformers: " + install_hint("train")
+            ) from err
         if max_batch_size is not None and max_batch_size < 1:
             raise ValueError(f"max_batch_size must be at least 1 or None, not {max_batch_size}")
         source = os.fspath(model) if isinstance(model, (str, os.PathLike)) else None
@@ -76,7 +78,9 @@ class TransformersBackend(ChatTemplatePrompts):
         if isinstance(tokenizer, (str, os.PathLike)):
             tokenizer = AutoTokenizer.from_pretrained(os.fspath(tokenizer))
         if getattr(tokenizer, "chat_template", None) is None:
-            raise ValueError("the tokenizer has no chat template; LLM agents need one (set tokenizer.chat_template)")
+            raise ValueError(
+                "the tokenizer has no chat template; LLM agents need one (set tokenizer.chat_template)"
+            )
         if getattr(model, "hf_device_map", None) is None:
             model = model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         model.eval()
@@ -111,7 +115,9 @@ class TransformersBackend(ChatTemplatePrompts):
 
     # --- Generation ---------------------------------------------------------------------------------
 
-    def _generate_batch(self, prompts: list[list[int]], config: GenerationConfig, *, offset: int) -> list[Generation]:
+    def _generate_batch(
+        self, prompts: list[list[int]], config: GenerationConfig, *, offset: int
+    ) -> list[Generation]:
         import torch
 
         device = self.model.device
@@ -134,7 +140,9 @@ class TransformersBackend(ChatTemplatePrompts):
         if config.greedy:
             kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
         else:
-            kwargs.update(do_sample=True, temperature=config.temperature, top_p=config.top_p, top_k=config.top_k or 0)
+            kwargs.update(
+                do_sample=True, temperature=config.temperature, top_p=config.top_p, top_k=config.top_k or 0
+            )
         if config.stop:
             kwargs.update(stop_strings=list(config.stop), tokenizer=self.tokenizer)
         # A seed is applied on a forked RNG (reproducible call, global state untouched); without one, sampling
@@ -158,7 +166,8 @@ class TransformersBackend(ChatTemplatePrompts):
             logprobs = None
             if logits is not None:
                 logprobs = [
-                    float(torch.log_softmax(logits[t][row].float(), dim=-1)[token]) for t, token in enumerate(tokens)
+                    float(torch.log_softmax(logits[t][row].float(), dim=-1)[token])
+                    for t, token in enumerate(tokens)
                 ]
             generations.append(
                 Generation(

@@ -9,7 +9,7 @@ from typing import Any
 
 from mtsql_env import install_hint
 
-from .base import ChatTemplatePrompts, BackendError, Conversation, Generation, GenerationConfig
+from .base import BackendError, ChatTemplatePrompts, Conversation, Generation, GenerationConfig
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,9 @@ class VLLMBackend(ChatTemplatePrompts):
         self.tokenizer = self.llm.get_tokenizer()
         if getattr(self.tokenizer, "chat_template", None) is None:
             self.close()
-            raise ValueError("the tokenizer has no chat template; LLM agents need one (set tokenizer.chat_template)")
+            raise ValueError(
+                "the tokenizer has no chat template; LLM agents need one (set tokenizer.chat_template)"
+            )
         self.max_model_len: int = self.llm.llm_engine.model_config.max_model_len
         self.chat_template_kwargs = dict(chat_template_kwargs or {})
         self.use_tqdm = use_tqdm

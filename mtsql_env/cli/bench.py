@@ -140,7 +140,9 @@ def _slug(name: str, taken: set[str]) -> str:
 # --- running ------------------------------------------------------------------------------------------
 
 
-def _play(args: argparse.Namespace, agent: Agent, episodes: int | None) -> tuple[list[Trajectory], Any, float, bool]:
+def _play(
+    args: argparse.Namespace, agent: Agent, episodes: int | None
+) -> tuple[list[Trajectory], Any, float, bool]:
     """Play the agent; return (trajectories by episode index, the env's dataset, wall seconds, batched)."""
     from mtsql_agents import run_agent
     from mtsql_agents.trajectory import RecordEpisodes, TrajectoryRecorder
@@ -196,7 +198,9 @@ def turn_items(trajectories: list[Trajectory], dataset: Any) -> list[dict[str, A
     for interaction, trajectory in enumerate(trajectories):
         dialogue = dataset.dialogues[trajectory.options["index"]]
         if dialogue.dialogue_id != trajectory.dialogue_id:
-            raise RuntimeError(f"episode {trajectory.options} played {trajectory.dialogue_id}, not {dialogue.dialogue_id}")
+            raise RuntimeError(
+                f"episode {trajectory.options} played {trajectory.dialogue_id}, not {dialogue.dialogue_id}"
+            )
         steps_by_turn: dict[int, list] = {}
         for step in trajectory.steps:
             steps_by_turn.setdefault(step.turn_index, []).append(step)
@@ -204,7 +208,9 @@ def turn_items(trajectories: list[Trajectory], dataset: Any) -> list[dict[str, A
             steps = steps_by_turn.get(turn.index, [])
             result = next((s.turn_result for s in steps if s.turn_result), None)
             if result is None:
-                raise RuntimeError(f"{trajectory.dialogue_id} turn {turn.index} has no answer (was the episode cut?)")
+                raise RuntimeError(
+                    f"{trajectory.dialogue_id} turn {turn.index} has no answer (was the episode cut?)"
+                )
             item = {
                 "interaction": interaction,
                 "dialogue_id": trajectory.dialogue_id,
@@ -273,7 +279,11 @@ def run_bench(args: argparse.Namespace) -> int:
         except (ImportError, ValueError, OSError) as err:
             print(f"mtsql bench: cannot build agent {spec.display_name}: {err}", file=sys.stderr)
             return 2  # an expected error: exit 2 like every other (issue 9)
-        name = spec.display_name if spec.display_name not in agents_out else f"{spec.display_name}#{len(agents_out) + 1}"
+        name = (
+            spec.display_name
+            if spec.display_name not in agents_out
+            else f"{spec.display_name}#{len(agents_out) + 1}"
+        )
         try:
             trajectories, dataset, wall, batched = _play(args, agent, args.episodes)
         except Exception as err:
@@ -284,11 +294,18 @@ def run_bench(args: argparse.Namespace) -> int:
             print(f"mtsql bench: agent {name} failed: {err}", file=sys.stderr)
             return 2
         items = turn_items(trajectories, dataset)
-        interactions = [[(t.query, d.db_id) for t in d.turns] for d in (dataset.dialogues[tr.options["index"]] for tr in trajectories)]
+        interactions = [
+            [(t.query, d.db_id) for t in d.turns]
+            for d in (dataset.dialogues[tr.options["index"]] for tr in trajectories)
+        ]
         if gold_interactions is None:
             gold_interactions = interactions
             write_gold(out / "gold.txt", gold_interactions)
-            env_info = {"env_id": trajectories[0].env_id, "env_kwargs": trajectories[0].env_kwargs} if trajectories else {}
+            env_info = (
+                {"env_id": trajectories[0].env_id, "env_kwargs": trajectories[0].env_kwargs}
+                if trajectories
+                else {}
+            )
         elif interactions != gold_interactions:
             raise RuntimeError(f"{name} played other dialogues than the first agent")
         folder = out / _slug(name, taken)
@@ -299,7 +316,12 @@ def run_bench(args: argparse.Namespace) -> int:
         write_pred(folder / "pred.txt", predictions)
         _write_jsonl(folder / "items.jsonl", items)
         save_trajectories(folder / "trajectories.jsonl", trajectories)
-        summary = bench_summary(items, len(trajectories), wall_time_s=wall, strict=bool(env_info.get("env_kwargs", {}).get("strict_eval")))
+        summary = bench_summary(
+            items,
+            len(trajectories),
+            wall_time_s=wall,
+            strict=bool(env_info.get("env_kwargs", {}).get("strict_eval")),
+        )
         summary.update({"batched": batched, "num_envs": args.num_envs if batched else 1})
         agents_out[name] = {
             "spec": spec.kind if spec.kind == "builtin" else f"{spec.kind}:{spec.target}",
@@ -354,18 +376,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "and report.md with plots.",
     )
     add_env_arguments(parser)
-    parser.add_argument("--agent", action="append", required=True, metavar="SPEC", help=f"repeatable: {_SPEC_HELP}")
+    parser.add_argument(
+        "--agent", action="append", required=True, metavar="SPEC", help=f"repeatable: {_SPEC_HELP}"
+    )
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     parser.add_argument("--episodes", type=int, help="play only the first N dialogues (default: all)")
     parser.add_argument(
-        "--num-envs", type=int, default=8, help="sub-envs for agents that batch generation (LLM agents; default 8)"
+        "--num-envs",
+        type=int,
+        default=8,
+        help="sub-envs for agents that batch generation (LLM agents; default 8)",
     )
     parser.add_argument("--max-steps-per-turn", type=int, help="agent steps per user turn (env default: 10)")
     parser.add_argument(
-        "--test-suite", metavar="DIR", help="score EX on every database of this suite (`mtsql testsuite build`)"
+        "--test-suite",
+        metavar="DIR",
+        help="score EX on every database of this suite (`mtsql testsuite build`)",
     )
-    parser.add_argument("--max-new-tokens", type=int, default=256, help="LLM agents: tokens per reply (default 256)")
-    parser.add_argument("--temperature", type=float, default=0.0, help="LLM agents: sampling temperature (0 = greedy)")
-    parser.add_argument("--few-shot", action="store_true", help="LLM agents: add the worked example to the prompt")
+    parser.add_argument(
+        "--max-new-tokens", type=int, default=256, help="LLM agents: tokens per reply (default 256)"
+    )
+    parser.add_argument(
+        "--temperature", type=float, default=0.0, help="LLM agents: sampling temperature (0 = greedy)"
+    )
+    parser.add_argument(
+        "--few-shot", action="store_true", help="LLM agents: add the worked example to the prompt"
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     parser.set_defaults(func=run_bench)

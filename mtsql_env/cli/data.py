@@ -85,7 +85,9 @@ def _install(args: argparse.Namespace) -> int:
         max_bytes=args.max_bytes or defaults.max_bytes, max_members=args.max_members or defaults.max_members
     )
     release = install_release(args.path, args.cache_dir, benchmark=args.benchmark, limits=limits)
-    entries = [e for e in data_info(cache_dir=args.cache_dir, data_dir=release) if e["release"] == str(release)]
+    entries = [
+        e for e in data_info(cache_dir=args.cache_dir, data_dir=release) if e["release"] == str(release)
+    ]
     for entry in entries:  # described through data_dir=release, but it is found through the cache from now on
         entry["found_via"] = "cache"
     print(f"Installed {release}")
@@ -166,7 +168,9 @@ def format_info(entries: Sequence[dict[str, Any]], stream: TextIO | None = None)
         out.append("")
         _table(("split", "dialogues", "turns", "databases", "missing databases"), rows, out)
         if "error" not in entry and not any(split["split"] == "train" for split in entry.get("splits", [])):
-            out.append("  No train split in this release: evaluation and benchmarks work, `mtsql train` does not.")
+            out.append(
+                "  No train split in this release: evaluation and benchmarks work, `mtsql train` does not."
+            )
         out.append("")
     text = "\n".join(out).rstrip()
     if stream is not None:

@@ -56,7 +56,9 @@ def register(subparsers: Any) -> None:
         "--gold", required=True, help="gold file: 'SQL<TAB>db_id' lines, a blank line between interactions"
     )
     parser.add_argument("--pred", required=True, help="prediction file: one SQL per line, same blank lines")
-    parser.add_argument("--db", required=True, help="folder of database folders (<db>/<db_id>/<db_id>.sqlite)")
+    parser.add_argument(
+        "--db", required=True, help="folder of database folders (<db>/<db_id>/<db_id>.sqlite)"
+    )
     parser.add_argument("--table", help="tables.json (required for --etype match or all)")
     parser.add_argument(
         "--etype", choices=("all", "exec", "match"), default="all", help="what to score (default: all)"
@@ -71,16 +73,19 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="EX keeps DISTINCT and every statement (official --keep_distinct)",
     )
-    parser.add_argument("--timeout", type=_seconds, default=30.0, help="per-query timeout in seconds (default: 30)")
+    parser.add_argument(
+        "--timeout", type=_seconds, default=30.0, help="per-query timeout in seconds (default: 30)"
+    )
     parser.add_argument(
         "--cache-dir",
         help="folder of the on-disk gold cache (default: $MTSQL_CACHE_DIR/evaluation, else ~/.cache/mtsql/evaluation)",
     )
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the on-disk gold cache")
     parser.add_argument(
-        "--no-cache", action="store_true", help="do not read or write the on-disk gold cache"
-    )
-    parser.add_argument(
-        "--workers", type=int, default=0, help="processes that score turns (default 0: one per idle core; 1: none)"
+        "--workers",
+        type=int,
+        default=0,
+        help="processes that score turns (default 0: one per idle core; 1: none)",
     )
     parser.add_argument("--per-item", metavar="OUT.jsonl", help="write one JSON line per scored turn")
     parser.add_argument("--json", metavar="OUT.json", help="write the summary as JSON")
@@ -151,7 +156,11 @@ def _check_inputs(args: argparse.Namespace) -> None:
             problem = "is a folder, not a file" if Path(value).is_dir() else "no such file"
             raise UsageError(f"{flag} {value}: {problem}")
     if not Path(args.db).is_dir():
-        problem = "is a file; give the folder holding <db_id>/<db_id>.sqlite" if Path(args.db).exists() else "no such folder"
+        problem = (
+            "is a file; give the folder holding <db_id>/<db_id>.sqlite"
+            if Path(args.db).exists()
+            else "no such folder"
+        )
         raise UsageError(f"--db {args.db}: {problem}")
     if args.table is not None and not load_schemas(args.table):
         raise UsageError(f"--table {args.table}: describes no database (an empty list)")
@@ -171,7 +180,11 @@ def _check_inputs(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag} {value}: cannot be written")
         if path.resolve() in inputs:
             raise UsageError(f"{flag} {value}: is one of the input files; it would be overwritten")
-    if args.per_item is not None and args.json is not None and Path(args.per_item).resolve() == Path(args.json).resolve():
+    if (
+        args.per_item is not None
+        and args.json is not None
+        and Path(args.per_item).resolve() == Path(args.json).resolve()
+    ):
         raise UsageError("--per-item and --json name the same file")
 
 

@@ -11,13 +11,19 @@ logger = logging.getLogger(__name__)
 
 def add_env_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by the commands that build an environment."""
-    parser.add_argument("--env", default="MTSQL-CoSQL-v0", help="environment id (MTSQL-CoSQL-v0 or MTSQL-SParC-v0)")
-    parser.add_argument("--data-dir", help="release folder or its parent (default: env vars, cache, then the bundled sample)")
+    parser.add_argument(
+        "--env", default="MTSQL-CoSQL-v0", help="environment id (MTSQL-CoSQL-v0 or MTSQL-SParC-v0)"
+    )
+    parser.add_argument(
+        "--data-dir", help="release folder or its parent (default: env vars, cache, then the bundled sample)"
+    )
     parser.add_argument("--split", default="dev", help="dev or train")
     parser.add_argument("--mode", choices=("dialogue", "turn"), default="dialogue")
     parser.add_argument("--reward", choices=("process", "outcome", "process_guarded"), default="process")
     parser.add_argument(
-        "--skip-missing-databases", action="store_true", help="skip (and count) dialogues whose database file is missing"
+        "--skip-missing-databases",
+        action="store_true",
+        help="skip (and count) dialogues whose database file is missing",
     )
 
 
@@ -59,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
     print(format_components_table(summaries))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump({"dataset": dataset.source, "split": dataset.split, "agents": summaries}, handle, indent=2)
+            json.dump(
+                {"dataset": dataset.source, "split": dataset.split, "agents": summaries}, handle, indent=2
+            )
     return 0
 
 
@@ -67,7 +75,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run built-in agents through an environment and print scores")
     add_env_arguments(parser)
     parser.add_argument(
-        "--agent", action="append", default=None, help="oracle, previous-turn, noisy, noisy-no-correct, farmer (repeatable)"
+        "--agent",
+        action="append",
+        default=None,
+        help="oracle, previous-turn, noisy, noisy-no-correct, farmer (repeatable)",
     )
     parser.add_argument("--episodes", type=int, help="number of episodes (default: all)")
     parser.add_argument("--json", help="write the summaries to this JSON file")

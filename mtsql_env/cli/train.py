@@ -73,7 +73,9 @@ class _PassThroughParser(argparse.ArgumentParser):
     parsed in `run`, not here.
     """
 
-    def parse_known_args(self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None):
+    def parse_known_args(
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ):
         namespace = namespace if namespace is not None else argparse.Namespace()
         for key, value in self._defaults.items():
             setattr(namespace, key, value)
@@ -100,7 +102,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _import(path: str) -> Any:
     module, _, attribute = path.partition(":")
-    return getattr(importlib.import_module(module), attribute) if attribute else importlib.import_module(module)
+    return (
+        getattr(importlib.import_module(module), attribute) if attribute else importlib.import_module(module)
+    )
 
 
 def load_trainer(name: str) -> tuple[Any, tuple[type, ...]]:
@@ -110,7 +114,9 @@ def load_trainer(name: str) -> tuple[Any, tuple[type, ...]]:
         entry = getattr(importlib.import_module(spec.module), spec.entry)
         configs = tuple(_import(path) for path in spec.configs)
     except ImportError as err:
-        raise ImportError(f"mtsql train {name} needs torch, transformers and TRL ({err}): {TRAIN_EXTRA}") from err
+        raise ImportError(
+            f"mtsql train {name} needs torch, transformers and TRL ({err}): {TRAIN_EXTRA}"
+        ) from err
     return entry, configs
 
 
@@ -123,7 +129,9 @@ def parse_trainer_args(name: str, argv: Sequence[str], configs: tuple[type, ...]
     known, rest = pre.parse_known_args(list(argv))
     usage = f"mtsql train {name} [--config FILE.yaml] [--key value ...]"
     parser = HfArgumentParser(configs, prog=f"mtsql train {name}", usage=usage)
-    parser.add_argument("--config", metavar="FILE.yaml", help="read these keys from a YAML file; flags override it")
+    parser.add_argument(
+        "--config", metavar="FILE.yaml", help="read these keys from a YAML file; flags override it"
+    )
     if "-h" in rest or "--help" in rest:
         _group_own_fields_first(parser, configs)
         parser.print_help()
@@ -223,7 +231,9 @@ def summary_lines(name: str, summary: dict[str, Any]) -> list[str]:
         f"{summary['tool_calls']} tool calls, {summary['env_steps']} env steps"
     )
     lines = [head]
-    trend = f"mean reward {_number(summary['reward_first'])} -> {_number(summary['reward_last'])} (first -> last)"
+    trend = (
+        f"mean reward {_number(summary['reward_first'])} -> {_number(summary['reward_last'])} (first -> last)"
+    )
     if "loss_first" in summary:
         trend += f", loss {_number(summary['loss_first'])} -> {_number(summary['loss_last'])}"
     lines.append(f"  {trend}, mean grad norm {_number(summary['grad_norm_mean'])}")

@@ -67,16 +67,22 @@ class EvaluatorConfig:
         default=False, metadata={"help": "EX keeps DISTINCT and every statement (official --keep_distinct)."}
     )
     timeout_s: float = field(
-        default=30.0, metadata={"help": "Per-query timeout: a pred that times out scores EX 0; a gold is an error."}
+        default=30.0,
+        metadata={"help": "Per-query timeout: a pred that times out scores EX 0; a gold is an error."},
     )
     max_rows: int = field(
-        default=DEFAULT_MAX_ROWS, metadata={"help": "Row cap per EX query result; a pred past it scores EX 0."}
+        default=DEFAULT_MAX_ROWS,
+        metadata={"help": "Row cap per EX query result; a pred past it scores EX 0."},
     )
     max_bytes: int = field(
         default=DEFAULT_MAX_BYTES,
-        metadata={"help": "Byte cap per EX query result, enforced while fetching; a pred past it scores EX 0."},
+        metadata={
+            "help": "Byte cap per EX query result, enforced while fetching; a pred past it scores EX 0."
+        },
     )
-    seed: int = field(default=0, metadata={"help": "Seed of EX's row sampler (> 3 columns); never changes verdicts."})
+    seed: int = field(
+        default=0, metadata={"help": "Seed of EX's row sampler (> 3 columns); never changes verdicts."}
+    )
     score_cache_size: int = field(
         default=1024,
         metadata={
@@ -237,7 +243,9 @@ class Evaluator:
         prepared = execution = None
         hardness = error = None
         try:
-            prepared = prepare_gold(gold_sql, self._schema(db_id), self._kmap(db_id), strict=self.config.strict)
+            prepared = prepare_gold(
+                gold_sql, self._schema(db_id), self._kmap(db_id), strict=self.config.strict
+            )
             hardness = prepared.hardness
         except (FileNotFoundError, LookupError) as err:
             error = str(err)
@@ -289,7 +297,9 @@ class Evaluator:
 
     # -- scoring -----------------------------------------------------------------------------------------
 
-    def score_turn(self, pred_sql: str, gold_sql: str, db_id: str, *, timeout_s: float | None = None) -> TurnScore:
+    def score_turn(
+        self, pred_sql: str, gold_sql: str, db_id: str, *, timeout_s: float | None = None
+    ) -> TurnScore:
         """Score one predicted query against one gold query on ``db_id``.
 
         Args:
@@ -341,7 +351,9 @@ class Evaluator:
             exec_error = verdict.pred_error
         return TurnScore(exact, exec_, gold.hardness, None, parse_error, partial, exec_error)
 
-    def evaluate(self, gold: Sequence[Sequence[tuple[str, str]]], pred: Sequence[Sequence[str]]) -> EvaluationResult:
+    def evaluate(
+        self, gold: Sequence[Sequence[tuple[str, str]]], pred: Sequence[Sequence[str]]
+    ) -> EvaluationResult:
         """Score whole interactions: ``gold`` holds ``(gold_sql, db_id)`` turns, ``pred`` predicted SQL strings.
 
         Raises:
@@ -381,8 +393,9 @@ class Evaluator:
             )
         return EvaluationResult(records, summary, self.config)
 
-
-    def _score_jobs(self, jobs: Sequence[tuple[int, int, str, str, str]], *, keep_gold: bool) -> list[TurnScore]:
+    def _score_jobs(
+        self, jobs: Sequence[tuple[int, int, str, str, str]], *, keep_gold: bool
+    ) -> list[TurnScore]:
         """Score ``(interaction, turn, db_id, gold, pred)`` jobs, in forked workers when configured and worth it.
 
         Jobs are grouped by database (its schema, gold results and connections stay in one worker) and the
@@ -458,7 +471,9 @@ def describe_gold_errors(errors: Sequence[dict[str, Any]], limit: int = 5) -> st
     return "; ".join(parts[:limit]) + (f"; … {len(parts) - limit} more" if len(parts) > limit else "")
 
 
-def _record(interaction: int, turn: int, db_id: str, gold: str, pred: str, score: TurnScore) -> dict[str, Any]:
+def _record(
+    interaction: int, turn: int, db_id: str, gold: str, pred: str, score: TurnScore
+) -> dict[str, Any]:
     return {
         "interaction": interaction,
         "turn": turn,
@@ -479,7 +494,9 @@ def _ratio(numerator: float, denominator: int) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def summarize(records: Sequence[dict[str, Any]], num_interactions: int, config: EvaluatorConfig) -> dict[str, Any]:
+def summarize(
+    records: Sequence[dict[str, Any]], num_interactions: int, config: EvaluatorConfig
+) -> dict[str, Any]:
     """Aggregate per-turn records into the official tables (levels, turns, QM, IM, partial matching).
 
     Records with a ``gold_error`` are left out of every count and listed under ``gold_errors``.

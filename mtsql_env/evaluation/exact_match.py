@@ -186,7 +186,9 @@ class _Normalizer:
             "where": self.condition(sql["where"], valid),
             "groupBy": tuple(self.col_unit(cu, valid) for cu in sql["groupBy"]),
             "having": self.condition(sql["having"], valid),
-            "orderBy": (order_by[0], tuple(self.val_unit(vu, valid) for vu in order_by[1])) if order_by else (),
+            "orderBy": (order_by[0], tuple(self.val_unit(vu, valid) for vu in order_by[1]))
+            if order_by
+            else (),
             "limit": sql["limit"],
         }
         for op in _SET_OPS:
@@ -280,7 +282,9 @@ def _partial(pred: Query, gold: Query, strict: bool = False) -> Partial:
     pred_conds, gold_conds = pred["where"][::2], gold["where"][::2]
     res["where"] = _score(_multiset_hits(pred_conds, gold_conds), len(pred_conds), len(gold_conds))
     res["where(no OP)"] = _score(
-        _multiset_hits([u[2] for u in pred_conds], [u[2] for u in gold_conds]), len(pred_conds), len(gold_conds)
+        _multiset_hits([u[2] for u in pred_conds], [u[2] for u in gold_conds]),
+        len(pred_conds),
+        len(gold_conds),
     )
     pred_group = [u[1] for u in pred["groupBy"]]
     gold_group = [u[1] for u in gold["groupBy"]]
@@ -294,9 +298,7 @@ def _partial(pred: Query, gold: Query, strict: bool = False) -> Partial:
     res["group"] = _score(int(same_group), pred_has, gold_has)
     pred_has, gold_has = int(len(pred["orderBy"]) > 0), int(len(gold["orderBy"]) > 0)
     same_order = (
-        gold_has
-        and pred["orderBy"] == gold["orderBy"]
-        and (pred["limit"] is None) == (gold["limit"] is None)
+        gold_has and pred["orderBy"] == gold["orderBy"] and (pred["limit"] is None) == (gold["limit"] is None)
     )
     res["order"] = _score(int(same_order), pred_has, gold_has)
     pred_ao, gold_ao = set(pred["where"][1::2]), set(gold["where"][1::2])
@@ -344,7 +346,9 @@ def match_normalized(pred: Query, gold: Query, *, strict: bool = False) -> Exact
 
 
 # -- public entry points ----------------------------------------------------------------------------
-def prepare_gold(gold_sql: str, schema: EvalSchema, kmap: dict[str, str], *, strict: bool = False) -> PreparedGold:
+def prepare_gold(
+    gold_sql: str, schema: EvalSchema, kmap: dict[str, str], *, strict: bool = False
+) -> PreparedGold:
     """Parse, grade and normalise a gold query once.
 
     Example:

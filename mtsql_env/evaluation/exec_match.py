@@ -427,7 +427,9 @@ class ExecMatchConfig:
     )
     max_rows: int = field(
         default=DEFAULT_MAX_ROWS,
-        metadata={"help": "Row cap per query result; a pred past it scores 0, a gold past it is a gold error."},
+        metadata={
+            "help": "Row cap per query result; a pred past it scores 0, a gold past it is a gold error."
+        },
     )
     max_bytes: int = field(
         default=DEFAULT_MAX_BYTES,
@@ -497,14 +499,19 @@ class ExecMatcher:
             return None, "timeout: no time left for this query", True
         try:
             result = self.executor.execute(path, sql, timeout_s=remaining, max_rows=self.config.max_rows)
-        except (OSError, ValueError) as err:  # missing or broken database file (DatabaseFileError is a ValueError)
+        except (
+            OSError,
+            ValueError,
+        ) as err:  # missing or broken database file (DatabaseFileError is a ValueError)
             return None, f"database error: {err}", True
         if result.error is not None:
             kind = getattr(result.error, "value", result.error)
             return None, f"{kind}: {result.message}" if result.message else str(kind), result.deterministic
         if result.truncated:
             config = self.config
-            message = f"too_large: result exceeds the cap of {config.max_rows} rows or {config.max_bytes} bytes"
+            message = (
+                f"too_large: result exceeds the cap of {config.max_rows} rows or {config.max_bytes} bytes"
+            )
             return None, message, result.deterministic
         return tuple(result.rows), None, result.deterministic
 
@@ -554,7 +561,11 @@ class ExecMatcher:
                 return ExecVerdict(False, message)
             try:
                 equal = results_equal(
-                    gold_rows, rows, order_matters=gold.order_matters, strict=self.config.strict, deadline=deadline
+                    gold_rows,
+                    rows,
+                    order_matters=gold.order_matters,
+                    strict=self.config.strict,
+                    deadline=deadline,
                 )
             except ComparisonTimeout:
                 return ExecVerdict(False, "timeout: comparing the results exceeded the time limit")

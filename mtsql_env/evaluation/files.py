@@ -38,7 +38,9 @@ def _read_blocks(path: str | os.PathLike[str]) -> list[list[tuple[int, str]]]:
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if "\0" in line:
-                    raise DataFormatError(f"{path}:{number}: holds a NUL byte; expected SQL text, one query a line")
+                    raise DataFormatError(
+                        f"{path}:{number}: holds a NUL byte; expected SQL text, one query a line"
+                    )
                 stripped = line.strip()
                 if not stripped:
                     blocks.append(current)
@@ -169,7 +171,9 @@ def write_gold(path: str | os.PathLike[str], interactions: Iterable[Sequence[tup
         for sql, db_id in turns:
             sql = _one_line(sql)
             if not sql or not db_id.strip() or "\t" in db_id:
-                raise ValueError(f"a gold turn needs non-empty SQL and a db_id without TAB: {sql!r}, {db_id!r}")
+                raise ValueError(
+                    f"a gold turn needs non-empty SQL and a db_id without TAB: {sql!r}, {db_id!r}"
+                )
             lines.append(f"{sql}\t{db_id.strip()}")
         blocks.append(lines)
     return _write_blocks(path, blocks)

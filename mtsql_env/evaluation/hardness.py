@@ -101,8 +101,10 @@ def hardness(parsed: dict[str, Any], *, strict: bool = False) -> str:
         return "easy"
     if c2 == 0 and ((c1 <= 1 and others <= 2) or (c1 <= 2 and others <= 1)):
         return "medium"
-    if (c2 == 0 and c1 <= 2 and others > 2) or (c2 == 0 and c1 == 3 and others <= 2) or (
-        c1 <= 1 and others == 0 and c2 <= 1
+    if (
+        (c2 == 0 and c1 <= 2 and others > 2)
+        or (c2 == 0 and c1 == 3 and others <= 2)
+        or (c1 <= 1 and others == 0 and c2 <= 1)
     ):
         return "hard"
     return "extra"

@@ -87,5 +87,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"{label:<24}{cells}   ({count} {unit})")
     errors = summary.get("gold_errors") or []
     if errors:
-        lines.append(f"gold errors: {len(errors)} turn(s) excluded from all counts (listed in the per-item output)")
+        lines.append(
+            f"gold errors: {len(errors)} turn(s) excluded from all counts (listed in the per-item output)"
+        )
     return "\n".join(lines)

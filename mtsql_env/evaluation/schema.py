@@ -193,4 +193,6 @@ def load_foreign_key_maps(
     """
     from mtsql_env.datasets import load_schemas
 
-    return {db_id: build_foreign_key_map(s.raw, strict=strict) for db_id, s in load_schemas(tables_path).items()}
+    return {
+        db_id: build_foreign_key_map(s.raw, strict=strict) for db_id, s in load_schemas(tables_path).items()
+    }

@@ -38,11 +38,25 @@ logger = logging.getLogger(__name__)
 
 #: Compared parts, in the order the summary reports them.
 PARTS: tuple[str, ...] = (
-    "tables", "joins", "filters", "select", "groupBy", "having", "orderBy", "limit", "setOperation",
+    "tables",
+    "joins",
+    "filters",
+    "select",
+    "groupBy",
+    "having",
+    "orderBy",
+    "limit",
+    "setOperation",
 )
 _LABELS = {
-    "tables": "tables", "joins": "join conditions", "filters": "filters", "select": "select",
-    "groupBy": "GROUP BY", "having": "HAVING", "orderBy": "ORDER BY", "limit": "LIMIT",
+    "tables": "tables",
+    "joins": "join conditions",
+    "filters": "filters",
+    "select": "select",
+    "groupBy": "GROUP BY",
+    "having": "HAVING",
+    "orderBy": "ORDER BY",
+    "limit": "LIMIT",
     "setOperation": "set operation",
 }
 #: Parts written without brackets (one expression or an ordered list that reads as SQL).
@@ -148,7 +162,13 @@ def _describe(change: ClauseChange) -> str:
 
 #: Item roots whose rendering looks at their parent: shown from a detached copy, as written before.
 _PARENT_SENSITIVE = (
-    exp.Anonymous, exp.Like, exp.ILike, exp.Mod, exp.Values, exp.GroupConcat, exp.GenerateSeries,
+    exp.Anonymous,
+    exp.Like,
+    exp.ILike,
+    exp.Mod,
+    exp.Values,
+    exp.GroupConcat,
+    exp.GenerateSeries,
     exp.ExplodingGenerateSeries,
 )
 
@@ -250,7 +270,8 @@ def _parts(tree: exp.Expression, tables: list[str] | None = None) -> dict[str, l
         parts["limit"] = _nodes([node])
     if chain:
         parts["setOperation"] = [
-            _Item(f"{KEYWORDS[op]}{'' if distinct else ' ALL'} {render_query(right)}") for op, distinct, right in chain
+            _Item(f"{KEYWORDS[op]}{'' if distinct else ' ALL'} {render_query(right)}")
+            for op, distinct, right in chain
         ]
     return parts
 

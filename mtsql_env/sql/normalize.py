@@ -18,7 +18,6 @@ from functools import reduce
 
 from sqlglot import exp
 
-from mtsql_env.sql.dialect import DIALECT
 from mtsql_env.sql.dialect import text as _text
 
 #: Hashable schema form: sorted ``(table, frozenset(columns))`` pairs, all lower-case.
@@ -61,7 +60,9 @@ class Nodes:
         for node in self.all:
             kinds = _KINDS_OF.get(type(node))
             if kinds is None:
-                kinds = _KINDS_OF[type(node)] = tuple(name for name, cls in _KINDS if issubclass(type(node), cls))
+                kinds = _KINDS_OF[type(node)] = tuple(
+                    name for name, cls in _KINDS if issubclass(type(node), cls)
+                )
             for name in kinds:
                 getattr(self, name).append(node)
 

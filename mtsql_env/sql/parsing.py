@@ -22,12 +22,12 @@ import logging
 import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any, Union
+from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from mtsql_env.sql.dialect import DIALECT, parse_statements
+from mtsql_env.sql.dialect import parse_statements
 from mtsql_env.sql.normalize import SchemaKey, normalize
 from mtsql_env.sql.split import render_clauses
 
@@ -44,7 +44,7 @@ CACHE_SIZE = 1024
 TREE_CACHE_SIZE = 128
 
 #: A schema for column resolution: ``{table: [column, ...]}``, a ``records.Schema``, or a frozen key.
-SchemaLike = Union[Mapping[str, Iterable[str]], SchemaKey, Any, None]
+SchemaLike = Mapping[str, Iterable[str]] | SchemaKey | Any | None
 
 #: Deepest bracket nesting analysed with sqlglot (the deepest CoSQL dev gold query nests 2 levels).
 MAX_NESTING = 64

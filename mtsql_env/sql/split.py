@@ -10,22 +10,35 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from mtsql_env.sql.dialect import DIALECT
 from mtsql_env.sql.dialect import text as _text
-
 
 #: Spider's clause keys, in SQL order.
 CLAUSES: tuple[str, ...] = (
-    "select", "from", "where", "groupBy", "having", "orderBy", "limit", "intersect", "union", "except",
+    "select",
+    "from",
+    "where",
+    "groupBy",
+    "having",
+    "orderBy",
+    "limit",
+    "intersect",
+    "union",
+    "except",
 )
 #: SQL keyword of each clause, for rendering a whole query from its clauses.
 KEYWORDS: dict[str, str] = {
-    "select": "SELECT", "from": "FROM", "where": "WHERE", "groupBy": "GROUP BY", "having": "HAVING",
-    "orderBy": "ORDER BY", "limit": "LIMIT", "intersect": "INTERSECT", "union": "UNION", "except": "EXCEPT",
+    "select": "SELECT",
+    "from": "FROM",
+    "where": "WHERE",
+    "groupBy": "GROUP BY",
+    "having": "HAVING",
+    "orderBy": "ORDER BY",
+    "limit": "LIMIT",
+    "intersect": "INTERSECT",
+    "union": "UNION",
+    "except": "EXCEPT",
 }
 _SET_KEYS = {exp.Union: "union", exp.Intersect: "intersect", exp.Except: "except"}
-
-
 
 
 def set_operation_key(node: exp.Expression) -> str | None:

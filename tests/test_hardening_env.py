@@ -436,3 +436,22 @@ def test_agents_see_no_gold_derived_info(inner) -> None:
     result = run_vector(envs, _Spy(inner()), 3, progress=False)
     assert result.turns and result.summary["EX"] == (1.0 if spy.needs_gold else 0.0)
     assert _SEEN and all(keys <= allowed for keys in _SEEN)
+
+
+def test_sft_sampling_shows_agents_no_gold_derived_info() -> None:
+    """The self-taught sampler plays through the same rule as the runners: the teacher sees the gold it
+    declares it needs, and never the rewards or turn results its own episodes earn."""
+    from mtsql_trainers.sft import list_items, make_envs, sample_trajectories
+    from mtsql_trainers.sft_config import SelfTaughtConfig
+
+    config = SelfTaughtConfig(data_dir="sample", num_samples=2, max_items=2)
+    envs = make_envs(config, expose_gold=True)
+    try:
+        spy = _Spy(OracleAgent())
+        allowed = set(AGENT_INFO_KEYS) | {"gold_sql"}
+        _SEEN.clear()
+        samples = sample_trajectories(envs, spy, list_items(envs[0], 2), num_samples=2)
+    finally:
+        envs[0].close()
+    assert samples and all(t.exec == 1 for t in samples)
+    assert _SEEN and all(keys <= allowed for keys in _SEEN)

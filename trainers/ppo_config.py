@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mtsql_env.rewards import PRESETS
+
 __all__ = ["PPOConfig", "PPO_TASKS"]
 
 #: What episodes PPO plays: the full environment, or the two-choice task (`mtsql_trainers.tasks`).
@@ -77,7 +79,8 @@ class PPOConfig:
     reward: str = field(
         default="outcome",
         metadata={
-            "help": "Env reward preset: 'outcome' (EX + EM) or 'process' (adds the process terms, dense)."
+            "help": "Env reward preset: 'outcome' (EX + EM), 'process' (adds the process terms, dense) or "
+            "'process_guarded' (process terms paid only for a right answer)."
         },
     )
     max_steps_per_turn: int = field(
@@ -214,8 +217,8 @@ class PPOConfig:
             raise ValueError(f"task must be one of {PPO_TASKS}, not {self.task!r}")
         if self.env_mode not in ("turn", "dialogue"):
             raise ValueError(f"env_mode must be 'turn' or 'dialogue', not {self.env_mode!r}")
-        if self.reward not in ("outcome", "process"):
-            raise ValueError(f"reward must be 'outcome' or 'process', not {self.reward!r}")
+        if self.reward not in PRESETS:
+            raise ValueError(f"reward must be one of {', '.join(PRESETS)}, not {self.reward!r}")
         for name in (
             "num_envs",
             "episodes_per_iteration",

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 from mtsql_agents.backends.base import Conversation, Generation, GenerationConfig
 from mtsql_agents.backends.transformers_backend import TransformersBackend
 from mtsql_agents.llm import LLMAgent
+from mtsql_env.info import agent_info
 from mtsql_env.parallel import EnvStepPool
 
 if TYPE_CHECKING:
@@ -326,7 +327,7 @@ class RolloutCollector:
             obs, info = self.envs[slot].reset(**spec)
             self.stats.env_s += time.perf_counter() - t0
             self.backend.start(slot)
-            self.agent.reset(obs, info, slot=slot)
+            self.agent.reset(obs, agent_info(info, with_gold=self.agent.needs_gold), slot=slot)
             state[slot] = {
                 "index": index,
                 "spec": dict(spec),
@@ -352,7 +353,9 @@ class RolloutCollector:
                 )
             t0 = time.perf_counter()
             actions = self.agent.act_batch(
-                [state[s]["obs"] for s in slots], [state[s]["info"] for s in slots], slots=slots
+                [state[s]["obs"] for s in slots],
+                [agent_info(state[s]["info"], with_gold=self.agent.needs_gold) for s in slots],
+                slots=slots,
             )
             self.stats.generate_s += time.perf_counter() - t0
             self.stats.generate_calls += 1

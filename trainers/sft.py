@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from mtsql_env import install_hint
 from mtsql_env.actions import TOOL_SCHEMAS, ActionParseError, parse_action
+from mtsql_env.info import agent_info
 
 from .environment import tool_schemas
 from .selection import SampledTrajectory, action_signature, select_trajectories
@@ -248,6 +249,10 @@ def sample_trajectories(
     out: list[SampledTrajectory] = []
     for item_number, item in enumerate(tqdm(items, desc=f"sample round {round_index}", disable=not progress)):
         options = item_options(item)
+
+        def shown(info: dict[str, Any]) -> dict[str, Any]:  # what a policy may see (issue 9)
+            return agent_info(info, with_gold=agent.needs_gold)
+
         for start in range(0, num_samples, width):
             slots = list(range(min(width, num_samples - start)))
             episodes = {k: _Episode(item, start + k) for k in slots}
@@ -256,9 +261,9 @@ def sample_trajectories(
             for k in slots:
                 observations[k], infos[k] = envs[k].reset(options=options)
                 if batched:
-                    agent.reset(observations[k], infos[k], slot=k)
+                    agent.reset(observations[k], shown(infos[k]), slot=k)
                 else:
-                    agent.reset(observations[k], infos[k])
+                    agent.reset(observations[k], shown(infos[k]))
                     episodes[k].messages = build_initial_messages(
                         observations[k], few_shot=few_shot, native_tools=native_tools
                     )
@@ -269,10 +274,10 @@ def sample_trajectories(
                     _set_step_seed(agent, _derive_seed(seed, round_index, item_number, start, step))
                 if batched:
                     actions = agent.act_batch(
-                        [observations[k] for k in active], [infos[k] for k in active], slots=active
+                        [observations[k] for k in active], [shown(infos[k]) for k in active], slots=active
                     )
                 else:
-                    actions = [agent.act(observations[active[0]], infos[active[0]])]
+                    actions = [agent.act(observations[active[0]], shown(infos[active[0]]))]
                 still_active = []
                 for k, action in zip(active, actions):
                     episode = episodes[k]

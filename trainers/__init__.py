@@ -31,6 +31,7 @@ _LAZY.update(
         "RolloutTally": "grpo",
         "MTSQLToolEnv": "environment",
         "tool_schemas": "environment",
+        "scripted_tool_conversation": "environment",
         "make_environment_factory": "environment",
         "build_turn_dataset": "datasets",
         "hardness_buckets": "curriculum",

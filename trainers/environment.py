@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 from collections.abc import Callable
 from typing import Any, Literal
@@ -33,6 +34,7 @@ __all__ = [
     "AsyncMTSQLToolEnv",
     "MTSQLToolEnv",
     "make_environment_factory",
+    "scripted_tool_conversation",
     "tool_schemas",
 ]
 
@@ -199,6 +201,40 @@ def tool_schemas() -> list[dict[str, Any]]:
     from transformers.utils import get_json_schema
 
     return [get_json_schema(getattr(MTSQLToolEnv, name)) for name in sorted(TOOL_NAMES)]
+
+
+def scripted_tool_conversation(
+    row: dict[str, Any], calls: list[tuple[str, dict[str, Any]]], env: MTSQLToolEnv
+) -> tuple[list[dict[str, Any]], list[float]]:
+    """Play scripted tool calls on ``env`` for a training row, as TRL's tool loop would record them.
+
+    The conversation is the row's ``prompt`` followed, per call, by the assistant's tool call and the
+    ``tool`` message with the env's feedback: with ``tools=tool_schemas()`` it is an SFT example whose prompt
+    and replies are the ones GRPO's environment mode renders (a warm start for a policy that must learn the
+    protocol first). Calls after the episode ended get `ENDED_FEEDBACK`, as in TRL's loop.
+
+    Args:
+        row: a training row (`mtsql_trainers.datasets.turn_rows`), with its ``prompt``.
+        calls: ``(tool name, arguments)`` pairs, e.g. ``[("propose", {"sql": ...}), ("answer", {})]``.
+        env: the environment to play them on (reset here with the row).
+
+    Returns:
+        The messages, and the env's reward after each call.
+    """
+    env.reset(**row)
+    messages = [dict(m) for m in row["prompt"]]
+    rewards: list[float] = []
+    for index, (name, arguments) in enumerate(calls):
+        if name not in TOOL_NAMES:
+            raise ValueError(f"unknown tool {name!r}; the tools are {', '.join(TOOL_NAMES)}")
+        before = env.reward
+        feedback = getattr(env, name)(**arguments)
+        rewards.append(env.reward - before)
+        function = {"name": name, "arguments": json.dumps(arguments)}  # text: a dataset keeps it as is
+        call = {"id": f"call_{index}", "type": "function", "function": function}
+        messages.append({"role": "assistant", "content": "", "tool_calls": [call]})
+        messages.append({"role": "tool", "name": name, "content": feedback})
+    return messages, rewards
 
 
 def _in_thread(tool: Callable[..., str]) -> Callable[..., Any]:
